@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Django 6 needs Python >= 3.12: use the newest suitable interpreter found.
+PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOME)/.pyenv/versions/3.12*/bin/python3 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest pytest-pg serve bench clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 is required (Django 6)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hotline demo --port $${PORT:-8000}
+
+serve: $(STAMP)
+	$(BIN)/hotline serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check hotline tests bench
+	$(BIN)/ruff format --check hotline tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy hotline
+
+pytest: $(STAMP)
+	DATABASE_URL= $(BIN)/pytest
+
+# Runs only when TEST_DATABASE_URL names a PostgreSQL server (.ci/run starts one).
+pytest-pg: $(STAMP)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== suite on PostgreSQL"; DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest; \
+	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test: lint typecheck pytest pytest-pg
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_verify.py
+
+clean:
+	rm -rf $(VENV) var

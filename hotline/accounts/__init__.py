@@ -1,0 +1,1 @@
+"""Units (承办单位), users and their roles."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "hotline.accounts"
+    label = "accounts"
+    verbose_name = "单位与用户 Units and users"

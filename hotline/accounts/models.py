@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from hotline.domain.lifecycle import Actor, Role
+
+
+class Unit(models.Model):
+    """The hotline center or a handling unit (承办单位); streets sit under their district."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=[(r.value, r.value) for r in Role])
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            username=self.username,
+            role=Role(self.role),
+            unit=self.unit.code if self.unit_id and self.unit else "",
+        )
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str = "") -> tuple[ApiToken, str]:
+        raw = secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, digest=_digest(raw)), raw
+
+    @classmethod
+    def user_for(cls, raw: str) -> User | None:
+        token = (
+            cls.objects.select_related("user__unit")
+            .filter(digest=_digest(raw), revoked=False, user__is_active=True)
+            .first()
+        )
+        return token.user if token else None

@@ -1,0 +1,234 @@
+"""A small demo city: units, categories, users for every role and a few hundred work orders that
+walk every path of the lifecycle, with their history spread over the past weeks."""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from hotline import clock
+from hotline.accounts.models import Unit, User
+from hotline.domain.lifecycle import Role
+from hotline.workorders import services as s
+from hotline.workorders.models import Category, SlaPolicy, WorkOrder
+
+DEMO_PASSWORD = "hotline-demo"
+
+UNITS = [
+    ("zhujian", "市住房和城乡建设局"),
+    ("chengguan", "市城市管理综合行政执法局"),
+    ("lvhua", "市绿化市容局"),
+    ("shengtai", "市生态环境局"),
+    ("jiaotong", "市交通运输局"),
+    ("renshe", "市人力资源和社会保障局"),
+    ("weijian", "市卫生健康委员会"),
+    ("jiaoyu", "市教育局"),
+    ("shichang", "市市场监督管理局"),
+    ("gongan", "市公安局"),
+    ("dongcheng", "东城区人民政府"),
+    ("xicheng", "西城区人民政府"),
+]
+STREETS = [
+    ("dongcheng-jd1", "东城区东华门街道", "dongcheng"),
+    ("xicheng-jd1", "西城区西长安街街道", "xicheng"),
+]
+CATEGORIES = [
+    ("property", "物业管理", "zhujian", "小区物业不作为，电梯经常停运，业主多次反映无人处理。"),
+    ("noise", "噪音扰民", "shengtai", "楼下餐馆夜间排风机噪音很大，影响休息，希望尽快处理。"),
+    ("illegal-building", "违法建设", "chengguan", "小区一楼住户私自扩建院落，占用公共绿地。"),
+    ("greening", "绿化养护", "lvhua", "路边行道树枯死多日无人清理，存在安全隐患。"),
+    ("traffic", "公共交通", "jiaotong", "公交车经常不按站点停靠，乘客上下车很不方便。"),
+    ("wages", "拖欠工资", "renshe", "公司已拖欠三个月工资，多次讨要无果，请求帮助。"),
+    ("medical", "医疗服务", "weijian", "社区卫生服务中心取号难，老年人不会使用手机预约。"),
+    ("school", "教育入学", "jiaoyu", "孩子入学报名材料要求不清楚，咨询学校无人答复。"),
+    ("food-safety", "食品安全", "shichang", "超市销售过期食品，投诉后商家拒不处理。"),
+    ("public-order", "治安管理", "gongan", "小区门口夜间经常有人聚集喧哗，存在治安隐患。"),
+]
+PLACES = ["朝阳路18号", "和平里小区3号楼", "人民广场东侧", "建设路与解放路交叉口", "幸福家园南门"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+
+
+def _user(username: str, role: Role, unit: Unit | None, name: str) -> User:
+    # One hash for every demo user: hashing is deliberately slow and the demo must start fast.
+    user = User(username=username, first_name=name, role=role, unit=unit)
+    user.password = _password_hash()
+    if role is Role.ADMIN:
+        user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+def _seed_reference() -> dict[str, User]:
+    center = Unit.objects.get(code="center")
+    units = {code: Unit.objects.create(code=code, name=name) for code, name in UNITS}
+    for code, name, parent in STREETS:
+        units[code] = Unit.objects.create(code=code, name=name, parent=units[parent])
+    discipline = Unit.objects.create(code="jiwei", name="市纪委监委")
+    for code, name, _, _ in CATEGORIES:
+        Category.objects.create(code=code, name=name)
+    SlaPolicy.objects.create(urgency="normal", accept_hours=2, handle_days=5)
+    SlaPolicy.objects.create(urgency="urgent", accept_hours=0.5, handle_days=1)
+    users = {
+        "agent": _user("agent", Role.AGENT, center, "话务员小王"),
+        "dispatcher": _user("dispatcher", Role.DISPATCHER, center, "派单员小李"),
+        "supervisor": _user("supervisor", Role.SUPERVISOR, discipline, "纪检监察员老赵"),
+        "citizen": _user("citizen", Role.CITIZEN, None, "市民张先生"),
+        "admin": _user("admin", Role.ADMIN, center, "系统管理员"),
+    }
+    for code in units:
+        users[f"handler-{code}"] = _user(f"handler-{code}", Role.HANDLER, units[code], "承办人")
+        users[f"lead-{code}"] = _user(f"lead-{code}", Role.UNIT_LEAD, units[code], "负责人")
+    return users
+
+
+class _Story:
+    """Walks one order through a path, advancing the clock a little before each step."""
+
+    def __init__(self, users: dict[str, User], start: datetime, rng: random.Random) -> None:
+        self.users, self.at, self.rng = users, start, rng
+        self.order: WorkOrder | None = None
+
+    def step(self, who: str, fn: Callable[..., WorkOrder], **kwargs: object) -> None:
+        self.at += timedelta(minutes=self.rng.randint(20, 600))
+        with clock.frozen_at(min(self.at, timezone.now())):
+            actor = self.users[who]
+            if self.order is None:
+                self.order = fn(actor=actor, **kwargs)
+            else:
+                self.order = fn(actor=actor, order=self.order.number, **kwargs)
+
+
+def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> None:
+    h, ho = f"handler-{home}", f"handler-{other}"
+    d = "dispatcher"
+    if path == "direct":
+        story.step("agent", s.workorder_answer_directly, answer="已根据知识库答复市民。")
+        return
+    if path == "merge" and into:
+        story.step(d, s.workorder_merge, into=into)
+        return
+    story.step(d, s.workorder_dispatch, to_unit=home)
+    if path == "open":
+        return
+    if path == "returned":
+        story.step(
+            h,
+            s.workorder_request_return,
+            reason="不属于本单位职责",
+            basis="依据《三定方案》该事项由其他部门负责",
+            suggested_unit=other,
+        )
+        story.step(d, s.workorder_approve_return, note="退单理由充分")
+        story.step(d, s.workorder_dispatch, to_unit=other)
+        h = ho
+    story.step(h, s.workorder_accept)
+    if path == "bounced":
+        story.step(
+            h, s.workorder_request_return, reason="非我单位职责", basis="无", suggested_unit=other
+        )
+        story.step(d, s.workorder_reject_return, reason="退单依据不充分，按首接负责制办理")
+    if path == "extension":
+        story.step(h, s.workorder_request_extension, days=3, reason="需协调多个部门现场会商")
+        story.step(d, s.workorder_approve_extension)
+    if path == "urged":
+        story.step(d, s.workorder_urge, note="已超期，请尽快办理")
+        story.step("supervisor", s.workorder_urge, note="纪委监委督办")
+        return
+    story.step(h, s.workorder_contact, note="已电话联系诉求人，了解具体情况")
+    if story.rng.random() < 0.5:
+        story.step(h, s.workorder_visit, note="已到现场查看核实")
+    story.step(h, s.workorder_reply, text="经核实，已责成相关责任方整改，感谢您的监督。")
+    if path == "rejected_close":
+        story.step(h, s.workorder_request_close, result="已答复")
+        story.step(d, s.workorder_reject_close, reason="未解决实际问题，请重新办理")
+        story.step(h, s.workorder_visit, note="再次现场核实并督促整改")
+    story.step(h, s.workorder_request_close, result="问题已解决，已答复诉求人")
+    story.step(d, s.workorder_approve_close)
+    satisfied = path != "unsatisfied"
+    story.step(d, s.workorder_follow_up, reached=True, resolved=satisfied, satisfied=satisfied)
+    if path == "unsatisfied":
+        story.step(d, s.workorder_reopen, reason="回访不满意，重新办理")
+        return
+    if path == "rated":
+        story.step("citizen", s.workorder_rate, score=5, comment="办理及时，很满意")
+    if path == "archived":
+        story.step(d, s.workorder_archive)
+
+
+PATHS = [
+    "closed",
+    "closed",
+    "closed",
+    "direct",
+    "returned",
+    "bounced",
+    "extension",
+    "urged",
+    "rejected_close",
+    "unsatisfied",
+    "archived",
+    "open",
+    "merge",
+    "rated",
+]
+
+
+@transaction.atomic
+def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
+    if WorkOrder.objects.exists():
+        out.write("demo: the database already has orders; seeding skipped\n")
+        return
+    rng = random.Random(seed)
+    users = _seed_reference()
+    first = timezone.now() - timedelta(days=30)
+    created: list[str] = []
+    for i in range(orders):
+        code, _name, home, text = CATEGORIES[i % len(CATEGORIES)]
+        other = CATEGORIES[(i + 3) % len(CATEGORIES)][2]
+        story = _Story(users, first + timedelta(minutes=i * 130), rng)
+        path = PATHS[i % len(PATHS)]
+        by_citizen = path == "rated"
+        story.step(
+            "citizen" if by_citizen else "agent",
+            s.workorder_create,
+            channel="web" if by_citizen else "phone",
+            kind=rng.choice(["consult", "help", "complaint", "complaint", "report", "suggestion"]),
+            category=code,
+            text=text,
+            location=rng.choice(PLACES),
+            urgency="urgent" if rng.random() < 0.1 else "normal",
+            caller_name=rng.choice(SURNAMES) + "先生",
+            caller_phone=f"139{rng.randint(0, 10**8 - 1):08d}",
+            caller_address=f"A市{rng.choice(PLACES)}",
+        )
+        _walk(story, path, home, other, created[-1] if created else None)
+        assert story.order is not None
+        created.append(story.order.number)
+    _print_logins(out, orders)
+
+
+def _print_logins(out: TextIO, orders: int) -> None:
+    out.write(f"demo city ready: {orders} orders, {Unit.objects.count()} units\n")
+    out.write(f"log-ins (password for all: {DEMO_PASSWORD}):\n")
+    for username, role in [
+        ("agent", "话务员 agent"),
+        ("dispatcher", "派单员 dispatcher"),
+        ("handler-zhujian", "承办人 handler"),
+        ("lead-zhujian", "单位负责人 unit_lead"),
+        ("supervisor", "纪检监察 supervisor"),
+        ("citizen", "市民 citizen"),
+        ("admin", "管理员 admin"),
+    ]:
+        out.write(f"  {role:<24} {username}\n")

@@ -1,0 +1,1 @@
+"""Pure domain core: no Django imports here, tested without a database."""

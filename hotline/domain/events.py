@@ -1,0 +1,220 @@
+"""Work-order events (工单事件): the record, its hash chain, and the projection onto an order.
+
+The order row is a projection of its events: :func:`apply_event` folds one event onto a snapshot,
+and services use the very same function, so replaying a log reproduces the row exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from hotline.domain.lifecycle import Action, IllegalTransition, State, check_transition
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One line of the interchange format (DESIGN.md), the unit of the append-only log."""
+
+    order: str
+    seq: int
+    at: datetime
+    action: Action
+    actor: str = ""
+    unit: str = ""
+    to_unit: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def canonical_time(at: datetime) -> str:
+    """The time as hashed: UTC with microseconds, so the hash survives a TIME_ZONE change."""
+    if at.tzinfo is None:
+        raise ValueError("event time must carry a UTC offset")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(record: EventRecord, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of the event's fields and the previous event's hash."""
+    body = {
+        "order": record.order,
+        "seq": record.seq,
+        "at": canonical_time(record.at),
+        "action": str(record.action),
+        "actor": record.actor,
+        "unit": record.unit,
+        "to_unit": record.to_unit,
+        "data": record.data,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """Everything the work-order row holds, derived from events alone."""
+
+    number: str
+    state: State
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str = ""
+    channel: str = ""
+    kind: str = ""
+    category: str = ""
+    text: str = ""
+    location: str = ""
+    urgency: str = "normal"
+    caller_name: str = ""
+    caller_phone: str = ""
+    caller_address: str = ""
+    current_unit: str = ""
+    first_unit: str = ""  # 首接单位: the first unit an order was dispatched to
+    assist_units: tuple[str, ...] = ()
+    accept_deadline: datetime | None = None
+    handle_deadline: datetime | None = None
+    paused_at: datetime | None = None  # SLA clock stopped while the center reviews
+    extension_pending: bool = False
+    accepted_at: datetime | None = None
+    closed_at: datetime | None = None
+    dispatch_count: int = 0
+    return_count: int = 0  # approved returns
+    urge_count: int = 0
+    reached: bool | None = None
+    resolved: bool | None = None
+    satisfied: bool | None = None
+    rating: int | None = None
+    merged_into: str = ""
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed
+
+
+def _create(record: EventRecord) -> OrderSnapshot:
+    data = record.data
+    caller = data.get("caller") or {}
+    return OrderSnapshot(
+        number=record.order,
+        state=State.RECEIVED,
+        version=record.seq,
+        created_at=record.at,
+        updated_at=record.at,
+        created_by=record.actor,
+        channel=str(data.get("channel", "")),
+        kind=str(data.get("kind", "")),
+        category=str(data.get("category", "")),
+        text=str(data.get("text", "")),
+        location=str(data.get("location", "") or ""),
+        urgency=str(data.get("urgency") or "normal"),
+        caller_name=str(caller.get("name", "") or ""),
+        caller_phone=str(caller.get("phone", "") or ""),
+        caller_address=str(caller.get("address", "") or ""),
+    )
+
+
+def _changes(snap: OrderSnapshot, record: EventRecord, target: State) -> dict[str, Any]:
+    """Field changes beyond state/version that ``record`` makes to ``snap``."""
+    data, at, action = record.data, record.at, record.action
+    deadline = _time(data.get("deadline"))
+    match action:
+        case Action.DISPATCH:
+            return {
+                "current_unit": record.to_unit,
+                "first_unit": snap.first_unit or record.to_unit,
+                "assist_units": tuple(data.get("assist") or ()),
+                "accept_deadline": _time(data.get("accept_deadline")),
+                "handle_deadline": deadline,
+                "dispatch_count": snap.dispatch_count + 1,
+                "accepted_at": None,
+            }
+        case Action.ACCEPT:
+            return {"accepted_at": at}
+        case Action.REQUEST_EXTENSION:
+            return {"extension_pending": True}
+        case Action.APPROVE_EXTENSION:
+            return {"extension_pending": False, "handle_deadline": deadline or snap.handle_deadline}
+        case Action.REJECT_EXTENSION:
+            return {"extension_pending": False}
+        case Action.REQUEST_RETURN | Action.REQUEST_CLOSE:
+            return {"paused_at": at, "extension_pending": False}
+        case Action.APPROVE_RETURN:
+            return {
+                "current_unit": "",
+                "assist_units": (),
+                "accept_deadline": None,
+                "handle_deadline": None,
+                "paused_at": None,
+                "accepted_at": None,
+                "return_count": snap.return_count + 1,
+            }
+        case Action.REJECT_RETURN | Action.REJECT_CLOSE:
+            return {
+                "paused_at": None,
+                "handle_deadline": deadline or snap.handle_deadline,
+                "accepted_at": snap.accepted_at or at,
+            }
+        case Action.APPROVE_CLOSE | Action.ANSWER_DIRECTLY:
+            return {"closed_at": at, "paused_at": None}
+        case Action.URGE:
+            return {"urge_count": snap.urge_count + 1}
+        case Action.FOLLOW_UP:
+            return {
+                "reached": data.get("reached"),
+                "resolved": data.get("resolved"),
+                "satisfied": data.get("satisfied"),
+            }
+        case Action.RATE:
+            return {"rating": data.get("score")}
+        case Action.REOPEN:
+            return {
+                "closed_at": None,
+                "reached": None,
+                "resolved": None,
+                "satisfied": None,
+                "rating": None,
+                "handle_deadline": deadline,
+            }
+        case Action.MERGE:
+            return {"merged_into": str(data.get("into", ""))}
+    return {}
+
+
+def apply_event(snap: OrderSnapshot | None, record: EventRecord) -> OrderSnapshot:
+    """Fold one event onto an order; raise IllegalTransition for an impossible sequence."""
+    expected_seq = 1 if snap is None else snap.version + 1
+    if record.seq != expected_seq:
+        raise IllegalTransition(f"seq {record.seq} out of order (expected {expected_seq})")
+    target = check_transition(None if snap is None else snap.state, record.action)
+    if snap is None:
+        return _create(record)
+    assert target is not None
+    return replace(
+        snap,
+        state=target,
+        version=record.seq,
+        updated_at=record.at,
+        **_changes(snap, record, target),
+    )
+
+
+def replay(records: Iterable[EventRecord]) -> OrderSnapshot | None:
+    snap: OrderSnapshot | None = None
+    for record in records:
+        snap = apply_event(snap, record)
+    return snap

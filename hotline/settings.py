@@ -1,0 +1,113 @@
+"""Django settings. Configuration comes from the environment:
+
+- ``DATABASE_URL`` (e.g. ``postgres://user:pw@127.0.0.1:5432/hotline``) for production;
+- otherwise ``HOTLINE_DB`` (a SQLite file path, default ``var/hotline.sqlite3``);
+- ``HOTLINE_SECRET_KEY``, ``HOTLINE_DEBUG``, ``HOTLINE_ALLOWED_HOSTS``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HOTLINE_VAR", BASE_DIR / "var"))
+
+SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = os.environ.get("HOTLINE_DEBUG", "0") == "1"
+ALLOWED_HOSTS = os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "hotline.accounts",
+    "hotline.workorders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hotline.urls"
+WSGI_APPLICATION = "hotline.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _sqlite(path: str) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        # Writers queue on BEGIN IMMEDIATE instead of failing half-way through a transaction.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+            " PRAGMA foreign_keys=ON;",
+        },
+        # A file, not shared-cache memory, so tests see WAL and busy waits as production does.
+        "TEST": {"NAME": str(VAR_DIR / "test-hotline.sqlite3")},
+    }
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES: dict[str, Any] = {
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
+    }
+else:
+    DATABASES = {"default": _sqlite(os.environ.get("HOTLINE_DB", str(VAR_DIR / "hotline.sqlite3")))}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if os.environ.get("HOTLINE_FAST_PASSWORDS") == "1":  # tests and benchmarks only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/admin/login/"
+
+# SLA defaults (工作时间) when no policy row matches an order's category and urgency.
+HOTLINE_SLA_DEFAULTS = {
+    "normal": {"accept_hours": 2.0, "handle_days": 5.0},
+    "urgent": {"accept_hours": 0.5, "handle_days": 1.0},
+}
+HOTLINE_CENTER_UNIT = "center"

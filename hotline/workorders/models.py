@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from hotline.domain.events import EventRecord, OrderSnapshot
+from hotline.domain.lifecycle import Action, Kind, State, Urgency
+
+
+def _choices(enum: Any) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum]
+
+
+class Category(models.Model):
+    """诉求分类; ``parent`` builds the multi-level taxonomy."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class SlaPolicy(models.Model):
+    """时限: accept (签收) in working hours and handle (办理) in working days.
+
+    A row without category applies to every category of that urgency.
+    """
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    urgency = models.CharField(max_length=16, choices=_choices(Urgency), default=Urgency.NORMAL)
+    accept_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    handle_days = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="one_policy_per_pair"),
+            models.CheckConstraint(
+                condition=models.Q(accept_hours__gt=0, handle_days__gt=0),
+                name="sla_positive_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.urgency}"
+
+
+SNAPSHOT_FIELDS = tuple(f.name for f in fields(OrderSnapshot))
+
+
+class WorkOrder(models.Model):
+    """工单: a projection of its events, written only by the services."""
+
+    number = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=16, choices=_choices(State), db_index=True)
+    version = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True, db_index=True)
+    channel = models.CharField(max_length=16, blank=True)
+    kind = models.CharField(max_length=16, blank=True)
+    category = models.CharField(max_length=64, blank=True, db_index=True)
+    text = models.TextField(blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    urgency = models.CharField(max_length=16, default=Urgency.NORMAL)
+    caller_name = models.CharField(max_length=100, blank=True)
+    caller_phone = models.CharField(max_length=32, blank=True, db_index=True)
+    caller_address = models.CharField(max_length=300, blank=True)
+    current_unit = models.CharField(max_length=64, blank=True, db_index=True)
+    first_unit = models.CharField(max_length=64, blank=True)
+    assist_units = models.JSONField(default=list, blank=True)
+    accept_deadline = models.DateTimeField(null=True, blank=True)
+    handle_deadline = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    extension_pending = models.BooleanField(default=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dispatch_count = models.PositiveIntegerField(default=0)
+    return_count = models.PositiveIntegerField(default=0)
+    urge_count = models.PositiveIntegerField(default=0)
+    reached = models.BooleanField(null=True)
+    resolved = models.BooleanField(null=True)
+    satisfied = models.BooleanField(null=True)
+    rating = models.PositiveSmallIntegerField(null=True)
+    merged_into = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["current_unit", "state"], name="order_unit_state")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def to_snapshot(self) -> OrderSnapshot:
+        values = {name: getattr(self, name) for name in SNAPSHOT_FIELDS}
+        values["state"] = State(self.state)
+        values["assist_units"] = tuple(self.assist_units or ())
+        return OrderSnapshot(**values)
+
+    def set_snapshot(self, snap: OrderSnapshot) -> None:
+        for name in SNAPSHOT_FIELDS:
+            setattr(self, name, getattr(snap, name))
+        self.assist_units = list(snap.assist_units)
+
+    @property
+    def is_report(self) -> bool:
+        return self.kind == Kind.REPORT
+
+
+class WorkOrderEvent(models.Model):
+    """One append-only, hash-chained event. The database refuses UPDATE and DELETE (triggers)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=32, choices=_choices(Action), db_index=True)
+    actor = models.CharField(max_length=150, blank=True)
+    unit = models.CharField(max_length=64, blank=True)
+    to_unit = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["order_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="one_event_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.seq} {self.action}"
+
+    def to_record(self, number: str) -> EventRecord:
+        return EventRecord(
+            order=number,
+            seq=self.seq,
+            at=self.at,
+            action=Action(self.action),
+            actor=self.actor,
+            unit=self.unit,
+            to_unit=self.to_unit,
+            data=self.data,
+        )
+
+
+class OrderNumberCounter(models.Model):
+    """Daily sequence for readable order numbers (2026112700001)."""
+
+    day = models.CharField(max_length=8, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IdempotencyKey(models.Model):
+    """A create request's Idempotency-Key, so a retried request returns the same order."""
+
+    key = models.CharField(max_length=200)
+    actor = models.CharField(max_length=150)
+    fingerprint = models.CharField(max_length=64)
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="one_order_per_key")]
+
+
+class PersonalDataAccess(models.Model):
+    """Audit of every unmasked read of a caller's personal data (个人信息查看记录)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]

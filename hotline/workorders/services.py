@@ -1,0 +1,665 @@
+"""Every write to work orders goes through one function here (one door per change).
+
+Each ``workorder_<action>`` locks the order, asks the domain lifecycle whether the action is
+allowed, folds the new event onto the order with the domain projection, and writes both the row
+and the hash-chained event in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline import clock
+from hotline.accounts.models import Unit, User
+from hotline.domain import lifecycle
+from hotline.domain.events import (
+    GENESIS_HASH,
+    EventRecord,
+    OrderSnapshot,
+    apply_event,
+    canonical_json,
+    event_hash,
+)
+from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
+from hotline.domain.sla import DEFAULT_CALENDAR
+from hotline.workorders.models import (
+    Category,
+    IdempotencyKey,
+    OrderNumberCounter,
+    PersonalDataAccess,
+    SlaPolicy,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+
+class VersionConflict(LifecycleError):
+    """Someone else changed the order first (409): reload and try again."""
+
+    code = "conflict"
+
+
+class NotFound(LifecycleError):
+    code = "not_found"
+
+
+def actor_of(user: User) -> Actor:
+    """The acting identity; center staff without a unit act for the hotline center."""
+    unit = user.unit.code if user.unit_id and user.unit else ""
+    return Actor(username=user.username, role=Role(user.role), unit=unit or center_code())
+
+
+def center_code() -> str:
+    return str(settings.HOTLINE_CENTER_UNIT)
+
+
+def facts_of(snap: OrderSnapshot | None) -> OrderFacts:
+    if snap is None:
+        return OrderFacts(state=None, current_unit="")
+    return OrderFacts(
+        state=snap.state,
+        current_unit=snap.current_unit,
+        kind=snap.kind,
+        extension_pending=snap.extension_pending,
+        rated=snap.rating is not None,
+        creator=snap.created_by,
+    )
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop empty optional values so events stay compact (guards then name missing fields)."""
+    return {k: v for k, v in data.items() if v is not None and v != "" and v != []}
+
+
+def _append_event(order: WorkOrder, record: EventRecord) -> WorkOrderEvent:
+    prev = order.last_hash or GENESIS_HASH
+    digest = event_hash(record, prev)
+    order.last_hash = digest
+    return WorkOrderEvent.objects.create(
+        order=order,
+        seq=record.seq,
+        at=record.at,
+        action=str(record.action),
+        actor=record.actor,
+        unit=record.unit,
+        to_unit=record.to_unit,
+        data=dict(record.data),
+        prev_hash=prev,
+        hash=digest,
+    )
+
+
+def _save_projection(order: WorkOrder, snap: OrderSnapshot, expected_version: int) -> None:
+    order.set_snapshot(snap)
+    values = {name: getattr(order, name) for name in (*_ROW_FIELDS, "last_hash")}
+    # Compare-and-swap on version: a writer that slipped past the lock loses loudly.
+    updated = WorkOrder.objects.filter(pk=order.pk, version=expected_version).update(**values)
+    if updated != 1:
+        raise VersionConflict(f"order {order.number} was changed by someone else; reload it")
+
+
+_ROW_FIELDS = tuple(f for f in OrderSnapshot.__dataclass_fields__ if f != "number")
+
+Prepare = Callable[[WorkOrder, OrderSnapshot], Mapping[str, Any]]
+
+
+def _perform(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    action: Action,
+    data: Mapping[str, Any],
+    to_unit: str = "",
+    expected_version: int | None = None,
+    prepare: Prepare | None = None,
+) -> WorkOrder:
+    number = order if isinstance(order, str) else order.number
+    who = actor_of(actor)
+    data = _clean(data)
+    with transaction.atomic():
+        try:
+            row = WorkOrder.objects.select_for_update().get(number=number)
+        except WorkOrder.DoesNotExist:
+            raise NotFound(f"order {number} does not exist") from None
+        if expected_version is not None and row.version != expected_version:
+            raise VersionConflict(
+                f"order {number} is at version {row.version}, not {expected_version}; reload it"
+            )
+        snap = row.to_snapshot()
+        lifecycle.decide(facts_of(snap), action, who, data, to_unit)
+        if prepare is not None:
+            data = {**data, **prepare(row, snap)}
+        record = EventRecord(
+            order=number,
+            seq=snap.version + 1,
+            at=clock.now(),
+            action=action,
+            actor=who.username,
+            unit=who.unit,
+            to_unit=to_unit,
+            data=data,
+        )
+        new = apply_event(snap, record)
+        _append_event(row, record)
+        _save_projection(row, new, snap.version)
+    return row
+
+
+# -- SLA ---------------------------------------------------------------------------------------
+
+
+def sla_limits(*, category: str, urgency: str) -> tuple[float, float]:
+    """(accept hours, handle days) for a category and urgency: specific policy, then any-category
+    policy, then the settings' defaults."""
+    policies = SlaPolicy.objects.filter(urgency=urgency, category__code=category)
+    policy = policies.first() or SlaPolicy.objects.filter(urgency=urgency, category=None).first()
+    if policy is not None:
+        return float(policy.accept_hours), float(policy.handle_days)
+    defaults = settings.HOTLINE_SLA_DEFAULTS.get(urgency) or settings.HOTLINE_SLA_DEFAULTS["normal"]
+    return float(defaults["accept_hours"]), float(defaults["handle_days"])
+
+
+def _iso(moment: datetime) -> str:
+    return timezone.localtime(moment).isoformat()
+
+
+# -- create ------------------------------------------------------------------------------------
+
+
+def _next_number(at: datetime) -> str:
+    day = timezone.localtime(at).strftime("%Y%m%d")
+    counter, _ = OrderNumberCounter.objects.select_for_update().get_or_create(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{day}{counter.last:05d}"
+
+
+def _require_unit(code: str, field: str) -> None:
+    if not Unit.objects.filter(code=code, is_active=True).exists():
+        raise GuardFailed(field, f"unknown or inactive unit {code!r}")
+
+
+def workorder_create(
+    *,
+    actor: User,
+    channel: str,
+    kind: str,
+    category: str,
+    text: str,
+    location: str = "",
+    urgency: str = "normal",
+    caller_name: str = "",
+    caller_phone: str = "",
+    caller_address: str = "",
+    idempotency_key: str | None = None,
+) -> WorkOrder:
+    """受理: register a citizen's request as a new work order."""
+    caller = _clean({"name": caller_name, "phone": caller_phone, "address": caller_address})
+    data = _clean(
+        {
+            "channel": channel,
+            "kind": kind,
+            "category": category,
+            "text": text,
+            "location": location,
+            "urgency": urgency,
+            "caller": caller or None,
+        }
+    )
+    who = actor_of(actor)
+    fingerprint = hashlib.sha256(canonical_json(data)).hexdigest()
+    if idempotency_key:
+        replayed = _replay_idempotent(who.username, idempotency_key, fingerprint)
+        if replayed is not None:
+            return replayed
+    try:
+        with transaction.atomic():
+            order = _create(who, data)
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    key=idempotency_key, actor=who.username, fingerprint=fingerprint, order=order
+                )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: hand back its order.
+        if idempotency_key:
+            replayed = _replay_idempotent(who.username, idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
+        raise
+    return order
+
+
+def _replay_idempotent(actor: str, key: str, fingerprint: str) -> WorkOrder | None:
+    found = IdempotencyKey.objects.filter(actor=actor, key=key).select_related("order").first()
+    if found is None:
+        return None
+    if found.fingerprint != fingerprint:
+        raise GuardFailed("Idempotency-Key", "was already used for a different request")
+    return found.order
+
+
+def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
+    lifecycle.decide(facts_of(None), Action.CREATE, who, data)
+    if not Category.objects.filter(code=data["category"], is_active=True).exists():
+        raise GuardFailed("category", f"unknown or inactive category {data['category']!r}")
+    at = clock.now()
+    record = EventRecord(
+        order=_next_number(at),
+        seq=1,
+        at=at,
+        action=Action.CREATE,
+        actor=who.username,
+        unit=who.unit if who.role is not Role.CITIZEN else "",
+        data=data,
+    )
+    snap = apply_event(None, record)
+    order = WorkOrder(number=snap.number)
+    order.set_snapshot(snap)
+    order.save()
+    _append_event(order, record)
+    WorkOrder.objects.filter(pk=order.pk).update(last_hash=order.last_hash)
+    return order
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+def workorder_answer_directly(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    answer: str,
+    article: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """直接办结: the agent answers on the spot (e.g. from the knowledge base)."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.ANSWER_DIRECTLY,
+        data={"answer": answer, "article": article},
+        expected_version=expected_version,
+    )
+
+
+def workorder_dispatch(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    to_unit: str,
+    assist: Sequence[str] = (),
+    note: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """派单: send the order to a lead unit (主办) and optional assisting units (协办)."""
+
+    def deadlines(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if to_unit == center_code():
+            raise GuardFailed("to_unit", "an order cannot be dispatched to the hotline center")
+        _require_unit(to_unit, "to_unit")
+        for code in assist:
+            _require_unit(code, "assist")
+        accept_hours, handle_days = sla_limits(category=snap.category, urgency=snap.urgency)
+        now = clock.now()
+        return {
+            "accept_deadline": _iso(DEFAULT_CALENDAR.deadline(now, hours=accept_hours)),
+            "deadline": _iso(DEFAULT_CALENDAR.deadline(now, days=handle_days)),
+        }
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.DISPATCH,
+        to_unit=to_unit,
+        data={"assist": list(assist), "note": note},
+        expected_version=expected_version,
+        prepare=deadlines,
+    )
+
+
+def workorder_accept(
+    *, actor: User, order: WorkOrder | str, expected_version: int | None = None
+) -> WorkOrder:
+    """签收."""
+    return _perform(
+        actor=actor, order=order, action=Action.ACCEPT, data={}, expected_version=expected_version
+    )
+
+
+def workorder_contact(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    note: str,
+    method: str = "phone",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """联系诉求人."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.CONTACT,
+        data={"note": note, "method": method},
+        expected_version=expected_version,
+    )
+
+
+def workorder_visit(
+    *, actor: User, order: WorkOrder | str, note: str, expected_version: int | None = None
+) -> WorkOrder:
+    """现场查看."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.VISIT,
+        data={"note": note},
+        expected_version=expected_version,
+    )
+
+
+def workorder_reply(
+    *, actor: User, order: WorkOrder | str, text: str, expected_version: int | None = None
+) -> WorkOrder:
+    """答复: the unit's answer to the citizen."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REPLY,
+        data={"text": text},
+        expected_version=expected_version,
+    )
+
+
+def workorder_request_extension(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    days: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """申请延期 by a number of working days."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REQUEST_EXTENSION,
+        data={"days": days, "reason": reason},
+        expected_version=expected_version,
+    )
+
+
+def _requested_extension_days(row: WorkOrder) -> int:
+    request = row.events.filter(action=Action.REQUEST_EXTENSION).order_by("-seq").first()
+    return int(request.data["days"]) if request else 0
+
+
+def workorder_approve_extension(
+    *, actor: User, order: WorkOrder | str, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    """延期审核通过: the handling deadline moves by the requested working days."""
+
+    def new_deadline(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        base = snap.handle_deadline or clock.now()
+        days = _requested_extension_days(row)
+        return {"deadline": _iso(DEFAULT_CALENDAR.deadline(base, days=days)), "days": days}
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.APPROVE_EXTENSION,
+        data={"note": note},
+        expected_version=expected_version,
+        prepare=new_deadline,
+    )
+
+
+def workorder_reject_extension(
+    *, actor: User, order: WorkOrder | str, reason: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    """延期审核驳回."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REJECT_EXTENSION,
+        data={"reason": reason},
+        expected_version=expected_version,
+    )
+
+
+def workorder_request_return(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    reason: str,
+    basis: str,
+    suggested_unit: str,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """申请退单: the unit says the order is not theirs, citing the basis and the right unit."""
+
+    def check_unit(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        _require_unit(suggested_unit, "suggested_unit")
+        return {}
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REQUEST_RETURN,
+        data={"reason": reason, "basis": basis, "suggested_unit": suggested_unit},
+        expected_version=expected_version,
+        prepare=check_unit,
+    )
+
+
+def workorder_approve_return(
+    *, actor: User, order: WorkOrder | str, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    """退单通过: back to the center for re-dispatch."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.APPROVE_RETURN,
+        data={"note": note},
+        expected_version=expected_version,
+    )
+
+
+def _resume_clock(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+    """The SLA clock stood still during review: push the deadline by the paused working time."""
+    if snap.handle_deadline is None or snap.paused_at is None:
+        return {}
+    moved = DEFAULT_CALENDAR.extend_for_pause(
+        snap.handle_deadline, paused_at=snap.paused_at, resumed_at=clock.now()
+    )
+    return {"deadline": _iso(moved)}
+
+
+def workorder_reject_return(
+    *, actor: User, order: WorkOrder | str, reason: str, expected_version: int | None = None
+) -> WorkOrder:
+    """退单驳回 (重办): the unit must handle it."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REJECT_RETURN,
+        data={"reason": reason},
+        expected_version=expected_version,
+        prepare=_resume_clock,
+    )
+
+
+def workorder_request_close(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    result: str,
+    evidence: Sequence[str] = (),
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """申请办结 with the result and evidence."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REQUEST_CLOSE,
+        data={"result": result, "evidence": list(evidence)},
+        expected_version=expected_version,
+    )
+
+
+def workorder_approve_close(
+    *, actor: User, order: WorkOrder | str, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    """办结审核通过."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.APPROVE_CLOSE,
+        data={"note": note},
+        expected_version=expected_version,
+    )
+
+
+def workorder_reject_close(
+    *, actor: User, order: WorkOrder | str, reason: str, expected_version: int | None = None
+) -> WorkOrder:
+    """办结审核驳回 (重办)."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REJECT_CLOSE,
+        data={"reason": reason},
+        expected_version=expected_version,
+        prepare=_resume_clock,
+    )
+
+
+def workorder_urge(
+    *, actor: User, order: WorkOrder | str, note: str, expected_version: int | None = None
+) -> WorkOrder:
+    """督办."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.URGE,
+        data={"note": note},
+        expected_version=expected_version,
+    )
+
+
+def workorder_follow_up(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    reached: bool,
+    resolved: bool | None = None,
+    satisfied: bool | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """回访: did we reach the citizen, is it resolved, are they satisfied."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.FOLLOW_UP,
+        data={"reached": reached, "resolved": resolved, "satisfied": satisfied, "note": note},
+        expected_version=expected_version,
+    )
+
+
+def workorder_rate(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    score: int,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """评价 by the citizen, 1–5."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.RATE,
+        data={"score": score, "comment": comment},
+        expected_version=expected_version,
+    )
+
+
+def workorder_reopen(
+    *, actor: User, order: WorkOrder | str, reason: str, expected_version: int | None = None
+) -> WorkOrder:
+    """重办: a closed order goes back to the same unit with a fresh handling deadline."""
+
+    def deadline(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        _, handle_days = sla_limits(category=snap.category, urgency=snap.urgency)
+        return {"deadline": _iso(DEFAULT_CALENDAR.deadline(clock.now(), days=handle_days))}
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REOPEN,
+        data={"reason": reason},
+        expected_version=expected_version,
+        prepare=deadline,
+    )
+
+
+def workorder_merge(
+    *, actor: User, order: WorkOrder | str, into: str, expected_version: int | None = None
+) -> WorkOrder:
+    """并单: this order duplicates ``into`` and is closed under it."""
+
+    def check_target(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if into == row.number:
+            raise GuardFailed("into", "an order cannot be merged into itself")
+        target = WorkOrder.objects.filter(number=into).values_list("state", flat=True).first()
+        if target is None:
+            raise GuardFailed("into", f"order {into!r} does not exist")
+        if target == lifecycle.State.MERGED:
+            raise GuardFailed("into", f"order {into!r} is itself merged")
+        return {}
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.MERGE,
+        data={"into": into},
+        expected_version=expected_version,
+        prepare=check_target,
+    )
+
+
+def workorder_archive(
+    *, actor: User, order: WorkOrder | str, expected_version: int | None = None
+) -> WorkOrder:
+    """归档."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.ARCHIVE,
+        data={},
+        expected_version=expected_version,
+    )
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+def personal_data_reveal(*, user: User, order: WorkOrder, purpose: str = "") -> dict[str, str]:
+    """Unmasked caller data, recorded in the access log. Raises NotAllowed without permission."""
+    from hotline.workorders.selectors import can_unmask
+
+    if not can_unmask(user, order):
+        raise lifecycle.NotAllowed("your role may not see this caller's personal data")
+    PersonalDataAccess.objects.create(user=user, order=order, purpose=purpose[:200])
+    return {
+        "name": order.caller_name,
+        "phone": order.caller_phone,
+        "address": order.caller_address,
+    }

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from hotline.workorders.guard import install_event_guard, remove_event_guard
+from tests.common.world import World, build_world
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def _restore_event_guard(django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        install_event_guard(connection)
+
+
+@pytest.fixture
+def live_db(_restore_event_guard: None, transactional_db: None) -> Iterator[None]:
+    """A committed database (for threads and subprocesses). Teardown flushes every table, events
+    included, so the append-only triggers are lifted for the flush and put back afterwards."""
+    yield
+    remove_event_guard(connection)
+
+
+@pytest.fixture
+def live_world(live_db: None) -> World:
+    return build_world()

@@ -1,0 +1,32 @@
+"""The database itself refuses to change or delete events."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from hotline.workorders.models import WorkOrderEvent
+from tests.common.world import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_of_an_event_is_refused_by_the_database(world: World) -> None:
+    event = world.create().events.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        WorkOrderEvent.objects.filter(pk=event.pk).update(actor="someone-else")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE workorders_workorderevent SET seq = 9 WHERE id = %s", [event.pk])
+    event.refresh_from_db()
+    assert event.actor == "agent" and event.seq == 1
+
+
+def test_delete_of_an_event_is_refused_by_the_database(world: World) -> None:
+    world.create()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        WorkOrderEvent.objects.all().delete()
+    assert WorkOrderEvent.objects.count() == 1
