@@ -84,7 +84,8 @@ def test_spring_festival_2026() -> None:
         assert CAL.is_working_day(date(2026, 2, day))
     assert CAL.add_working_time(at(2026, 2, 13, 17), 2 * H) == at(2026, 2, 14, 10)
     assert CAL.add_working_time(at(2026, 2, 14, 17, 30), H) == at(2026, 2, 24, 9, 30)
-    assert CAL.deadline(at(2026, 2, 12, 10), days=3) == at(2026, 2, 25, 10)
+    # Thu Feb 12 + 3 working days: Fri 13, make-up Sat 14, then Tue 24 after the holiday.
+    assert CAL.deadline(at(2026, 2, 12, 10), days=3) == at(2026, 2, 24, 10)
     assert CAL.working_time_between(at(2026, 2, 14, 18), at(2026, 2, 24, 9)) == timedelta(0)
 
 

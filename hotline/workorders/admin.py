@@ -1,0 +1,74 @@
+"""Admin: reference data is editable; orders and events are read-only (services write them)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from hotline.workorders.models import (
+    Category,
+    PersonalDataAccess,
+    SlaPolicy,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "is_active")
+    search_fields = ("code", "name")
+    list_filter = ("is_active",)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("category", "urgency", "accept_hours", "handle_days")
+    list_filter = ("urgency",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = WorkOrderEvent
+    fields = ("seq", "at", "action", "actor", "unit", "to_unit", "data", "hash")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ReadOnlyAdmin):
+    list_display = ("number", "state", "kind", "category", "current_unit", "created_at")
+    list_filter = ("state", "kind", "channel", "urgency")
+    search_fields = ("number", "text")
+    exclude = (
+        "caller_name",
+        "caller_phone",
+        "caller_address",
+    )  # unmasking goes via the API, logged
+    inlines = [EventInline]
+
+
+@admin.register(WorkOrderEvent)
+class WorkOrderEventAdmin(ReadOnlyAdmin):
+    list_display = ("order", "seq", "at", "action", "actor", "unit", "to_unit")
+    list_filter = ("action",)
+    search_fields = ("order__number", "actor")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "order", "purpose")

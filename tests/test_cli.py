@@ -1,0 +1,109 @@
+"""The `hotline` command end to end, in subprocesses on throw-away SQLite files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def hotline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["HOTLINE_VAR"] = str(cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "hotline.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("demo")
+    db = work / "demo.sqlite3"
+    done = hotline("--db", str(db), "demo", "--no-serve", "--orders", "40", cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "demo city ready: 40 orders" in done.stdout
+    assert "dispatcher" in done.stdout and "supervisor" in done.stdout
+    return db
+
+
+def test_demo_database_verifies(demo_db: Path) -> None:
+    done = hotline("events", "verify", "--db", str(demo_db), cwd=demo_db.parent)
+    assert done.returncode == 0, done.stderr
+    assert "chain intact" in done.stdout
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_export_import_export_gives_identical_files(
+    demo_db: Path, tmp_path: Path, suffix: str
+) -> None:
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    assert (
+        hotline("events", "export", str(first), "--db", str(demo_db), cwd=tmp_path).returncode == 0
+    )
+    fresh = tmp_path / "fresh.sqlite3"
+    done = hotline("events", "import", str(first), "--db", str(fresh), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (
+        hotline("events", "export", str(second), "--db", str(fresh), cwd=tmp_path).returncode == 0
+    )
+    assert first.read_bytes() == second.read_bytes()
+    assert hotline("events", "verify", "--db", str(fresh), cwd=tmp_path).returncode == 0
+
+
+def test_one_changed_byte_fails_verify_naming_the_event(demo_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "tampered.sqlite3"
+    with sqlite3.connect(demo_db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as db:
+        db.execute("DROP TRIGGER workorders_workorderevent_no_update")
+        event_id, number, seq = db.execute(
+            "SELECT e.id, o.number, e.seq FROM workorders_workorderevent e"
+            " JOIN workorders_workorder o ON o.id = e.order_id"
+            " WHERE e.action = 'dispatch' ORDER BY e.id LIMIT 1 OFFSET 7"
+        ).fetchone()
+        db.execute(
+            "UPDATE workorders_workorderevent SET to_unit = substr(to_unit, 1, length(to_unit) - 1)"
+            " || 'X' WHERE id = ?",
+            (event_id,),
+        )
+    done = hotline("events", "verify", "--db", str(copy), cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"order {number} seq {seq}" in done.stderr
+
+
+def test_bad_import_names_lines_and_imports_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"order":"A1","seq":1,"at":"2025-01-02T09:00:00+08:00","action":"create",'
+        '"actor":"","unit":"x","to_unit":"","data":{}}\n'
+        '{"order":"A1","seq":2,"at":"2025-01-02T10:00:00+08:00","action":"teleport",'
+        '"actor":"","unit":"x","to_unit":"","data":{}}\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "x.sqlite3"
+    done = hotline("events", "import", str(bad), "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "line 2" in done.stderr and "teleport" in done.stderr
+    assert "nothing imported" in done.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM workorders_workorder").fetchone() == (0,)
+
+
+def test_unknown_file_type_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "log.xml").write_text("<x/>", encoding="utf-8")
+    done = hotline("events", "import", str(tmp_path / "log.xml"), "--db", "y.sqlite3", cwd=tmp_path)
+    assert done.returncode == 2 and "unknown format" in done.stderr
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = hotline("events", "import", "nope.jsonl", "--db", "y.sqlite3", cwd=tmp_path)
+    assert done.returncode == 2 and "no such file" in done.stderr
