@@ -22,8 +22,8 @@ serve: $(STAMP)
 	$(BIN)/hotline serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check hotline tests bench
-	$(BIN)/ruff format --check hotline tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy hotline

@@ -182,3 +182,16 @@ def test_session_auth_works_and_openapi_is_served(world: World) -> None:
     assert client.get("/api/docs").status_code == 200
     schema = client.get("/api/openapi.json").json()
     assert "/api/orders/{number}/request_return" in schema["paths"]
+
+
+def test_user_without_a_role_sees_nothing_and_may_do_nothing(world: World) -> None:
+    nobody = Api(User.objects.create_user(username="nobody", password="x"))
+    assert nobody.get("/orders").json()["count"] == 0
+    response = nobody.post("/orders", NEW_ORDER)
+    assert response.status_code == 403 and "no hotline role" in response.json()["detail"]
+
+
+def test_superuser_without_role_reads_as_admin(world: World, agent: Api) -> None:
+    agent.post("/orders", NEW_ORDER)
+    root = Api(User.objects.create_superuser(username="root", password="x"))
+    assert root.get("/orders").json()["count"] == 1

@@ -6,7 +6,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from hotline.domain.lifecycle import Actor, Role
+from hotline.domain.lifecycle import Role
 
 
 class Unit(models.Model):
@@ -31,12 +31,15 @@ class User(AbstractUser):
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
 
     @property
-    def actor(self) -> Actor:
-        return Actor(
-            username=self.username,
-            role=Role(self.role),
-            unit=self.unit.code if self.unit_id and self.unit else "",
-        )
+    def hotline_role(self) -> Role | None:
+        """The user's role; a superuser made with createsuperuser counts as admin."""
+        if self.role in Role.__members__.values():
+            return Role(self.role)
+        return Role.ADMIN if self.is_superuser else None
+
+    @property
+    def unit_code(self) -> str:
+        return self.unit.code if self.unit_id and self.unit else ""
 
 
 def _digest(raw: str) -> str:

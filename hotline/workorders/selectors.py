@@ -25,9 +25,9 @@ REVEAL_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, *UNIT_
 
 def restrict_orders(user: User, queryset: QuerySet[WorkOrder] | None = None) -> QuerySet[WorkOrder]:
     qs = WorkOrder.objects.all() if queryset is None else queryset
-    role = Role(user.role) if user.role else None
+    role = user.hotline_role
     if role in UNIT_ROLES:
-        unit = user.unit.code if user.unit_id and user.unit else None
+        unit = user.unit_code
         return qs.filter(current_unit=unit) if unit else qs.none()
     if role is Role.CITIZEN:
         return qs.filter(created_by=user.username)
@@ -77,7 +77,7 @@ def workorder_get(*, user: User, number: str) -> WorkOrder | None:
 
 
 def can_unmask(user: User, order: WorkOrder) -> bool:
-    role = Role(user.role) if user.role else None
+    role = user.hotline_role
     if role not in REVEAL_ROLES:
         return False
     if role in UNIT_ROLES:
@@ -87,7 +87,7 @@ def can_unmask(user: User, order: WorkOrder) -> bool:
 
 
 def caller_masked(order: WorkOrder, user: User) -> dict[str, str]:
-    if order.kind == Kind.REPORT and Role(user.role) in UNIT_ROLES:
+    if order.kind == Kind.REPORT and user.hotline_role in UNIT_ROLES:
         return {"name": "", "phone": "", "address": ""}
     return {
         "name": mask_name(order.caller_name),

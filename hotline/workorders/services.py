@@ -52,8 +52,10 @@ class NotFound(LifecycleError):
 
 def actor_of(user: User) -> Actor:
     """The acting identity; center staff without a unit act for the hotline center."""
-    unit = user.unit.code if user.unit_id and user.unit else ""
-    return Actor(username=user.username, role=Role(user.role), unit=unit or center_code())
+    role = user.hotline_role
+    if role is None:
+        raise lifecycle.NotAllowed(f"user {user.username} has no hotline role")
+    return Actor(username=user.username, role=role, unit=user.unit_code or center_code())
 
 
 def center_code() -> str:
