@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,6 +14,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The SQLite test database is a file under var/, which a fresh clone does not have yet.
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hotline import clock
 from hotline.domain.lifecycle import Action, State
-from hotline.workorders.models import Category, SlaPolicy
+from hotline.workorders.models import CalendarDay, Category, SlaPolicy
 from tests.common.world import World, perform
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,11 @@ def test_approved_extension_moves_the_deadline_by_working_days(world: World) -> 
         order = perform(world, Action.APPROVE_EXTENSION, order, world.dispatcher)
     assert order.handle_deadline == at(2025, 3, 11, 18)
     assert order.extension_pending is False
+
+
+def test_admin_calendar_days_correct_the_national_schedule(world: World) -> None:
+    # chinese-calendar has no 2027 schedule yet; the admin enters 元旦 as a day off.
+    CalendarDay.objects.create(day=date(2027, 1, 1), is_working=False, note="元旦")
+    with clock.frozen_at(at(2026, 12, 31, 17)):
+        order = perform(world, Action.DISPATCH, world.create(), world.dispatcher)
+    assert order.accept_deadline == at(2027, 1, 4, 10)

@@ -43,8 +43,8 @@ def _is_official_working_day(day: date) -> bool:
 
 
 @cache
-def _working_ordinals(year: int) -> tuple[int, ...]:
-    """Ascending ordinals of the working days of ``year``.
+def _official_ordinals(year: int) -> tuple[int, ...]:
+    """Ascending ordinals of the working days of ``year`` in the national schedule.
 
     A sorted table per year lets deadlines hundreds of working days away be found by bisection
     instead of asking ``chinese_calendar`` about every day in between, on every call.
@@ -56,36 +56,6 @@ def _working_ordinals(year: int) -> tuple[int, ...]:
         for ordinal in range(first, last + 1)
         if _is_official_working_day(date.fromordinal(ordinal))
     )
-
-
-def _is_working_ordinal(ordinal: int) -> bool:
-    days = _working_ordinals(date.fromordinal(ordinal).year)
-    i = bisect_left(days, ordinal)
-    return i < len(days) and days[i] == ordinal
-
-
-def _nth_working_day_after(ordinal: int, n: int) -> int:
-    """Ordinal of the ``n``-th working day strictly after ``ordinal`` (``n`` >= 1)."""
-    year = date.fromordinal(ordinal).year
-    while True:
-        days = _working_ordinals(year)
-        # In later years every ordinal exceeds ``ordinal``, so this is 0 there.
-        i = bisect_right(days, ordinal)
-        if i + n - 1 < len(days):
-            return days[i + n - 1]
-        n -= len(days) - i
-        year += 1
-
-
-def _count_working_days(first: int, last: int) -> int:
-    """Number of working days with ordinals in ``first..last`` inclusive."""
-    if last < first:
-        return 0
-    count = 0
-    for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
-        days = _working_ordinals(year)
-        count += bisect_right(days, last) - bisect_left(days, first)
-    return count
 
 
 def _since_midnight(moment: time) -> timedelta:
@@ -114,9 +84,13 @@ class WorkingCalendar:
 
     periods: tuple[tuple[time, time], ...] = DEFAULT_PERIODS
     tz: ZoneInfo = SHANGHAI
+    # Local corrections (day → is working day) that win over the national schedule: a schedule
+    # published after the installed chinese_calendar, or a city's own arrangement.
+    overrides: tuple[tuple[date, bool], ...] = ()
     # Periods as offsets from local midnight, precomputed because every call walks them.
     _offsets: tuple[tuple[timedelta, timedelta], ...] = field(init=False, repr=False, compare=False)
     _day_length: timedelta = field(init=False, repr=False, compare=False)
+    _years: dict[int, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Accept lists too, but store tuples so the frozen calendar stays hashable.
@@ -141,10 +115,51 @@ class WorkingCalendar:
         object.__setattr__(self, "periods", periods)
         object.__setattr__(self, "_offsets", tuple(offsets))
         object.__setattr__(self, "_day_length", sum((e - s for s, e in offsets), _ZERO))
+        overrides = tuple(sorted(dict(self.overrides).items()))
+        object.__setattr__(self, "overrides", overrides)
+        object.__setattr__(self, "_years", {})
 
     def is_working_day(self, day: date) -> bool:
-        """Whether ``day`` is a 工作日: holidays and 调休 from chinese_calendar, else Mon–Fri."""
-        return _is_working_ordinal(day.toordinal())
+        """Whether ``day`` is a 工作日: overrides, then holidays and 调休 from chinese_calendar,
+        else Mon–Fri."""
+        return self._is_working_ordinal(day.toordinal())
+
+    def _working_ordinals(self, year: int) -> tuple[int, ...]:
+        table = self._years.get(year)
+        if table is None:
+            days = set(_official_ordinals(year))
+            for day, working in self.overrides:
+                if day.year == year:
+                    (days.add if working else days.discard)(day.toordinal())
+            table = self._years[year] = tuple(sorted(days))
+        return table
+
+    def _is_working_ordinal(self, ordinal: int) -> bool:
+        days = self._working_ordinals(date.fromordinal(ordinal).year)
+        i = bisect_left(days, ordinal)
+        return i < len(days) and days[i] == ordinal
+
+    def _nth_working_day_after(self, ordinal: int, n: int) -> int:
+        """Ordinal of the ``n``-th working day strictly after ``ordinal`` (``n`` >= 1)."""
+        year = date.fromordinal(ordinal).year
+        while True:
+            days = self._working_ordinals(year)
+            # In later years every ordinal exceeds ``ordinal``, so this is 0 there.
+            i = bisect_right(days, ordinal)
+            if i + n - 1 < len(days):
+                return days[i + n - 1]
+            n -= len(days) - i
+            year += 1
+
+    def _count_working_days(self, first: int, last: int) -> int:
+        """Number of working days with ordinals in ``first..last`` inclusive."""
+        if last < first:
+            return 0
+        count = 0
+        for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+            days = self._working_ordinals(year)
+            count += bisect_right(days, last) - bisect_left(days, first)
+        return count
 
     @property
     def day_length(self) -> timedelta:
@@ -176,7 +191,7 @@ class WorkingCalendar:
             # Finish at the end of the last full day, not at the start of the day after it.
             whole_days -= 1
             remaining = self._day_length
-        last_day = date.fromordinal(_nth_working_day_after(day.toordinal(), whole_days + 1))
+        last_day = date.fromordinal(self._nth_working_day_after(day.toordinal(), whole_days + 1))
         done, _ = self._consume(last_day, _ZERO, remaining)
         # 0 < remaining <= day_length, so the last day always has room for it.
         assert done is not None
@@ -195,7 +210,7 @@ class WorkingCalendar:
         to_end = wall_end - datetime.combine(last_day, time())
         if first_day == last_day:
             return self._worked(first_day, from_start, to_end)
-        between = _count_working_days(first_day.toordinal() + 1, last_day.toordinal() - 1)
+        between = self._count_working_days(first_day.toordinal() + 1, last_day.toordinal() - 1)
         return (
             self._worked(first_day, from_start, _WHOLE_DAY)
             + between * self._day_length

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from hotline.workorders.models import (
+    CalendarDay,
     Category,
     PersonalDataAccess,
     SlaPolicy,
@@ -19,6 +20,12 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "parent", "is_active")
     search_fields = ("code", "name")
     list_filter = ("is_active",)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "is_working", "note")
+    list_filter = ("is_working",)
 
 
 @admin.register(SlaPolicy)

@@ -57,6 +57,21 @@ class SlaPolicy(models.Model):
         return f"{self.category or '*'} / {self.urgency}"
 
 
+class CalendarDay(models.Model):
+    """工作日历调整: a day whose status differs from the installed national schedule, e.g. next
+    year's holidays and 调休 days once the State Council publishes them."""
+
+    day = models.DateField(unique=True)
+    is_working = models.BooleanField(help_text="上班 (working) or 放假 (day off)")
+    note = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_working else '放假'} {self.note}"
+
+
 SNAPSHOT_FIELDS = tuple(f.name for f in fields(OrderSnapshot))
 
 

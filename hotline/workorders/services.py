@@ -7,9 +7,10 @@ and the hash-chained event in one transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +29,9 @@ from hotline.domain.events import (
     event_hash,
 )
 from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
-from hotline.domain.sla import DEFAULT_CALENDAR
+from hotline.domain.sla import WorkingCalendar
 from hotline.workorders.models import (
+    CalendarDay,
     Category,
     IdempotencyKey,
     OrderNumberCounter,
@@ -166,6 +168,17 @@ def sla_limits(*, category: str, urgency: str) -> tuple[float, float]:
         return float(policy.accept_hours), float(policy.handle_days)
     defaults = settings.HOTLINE_SLA_DEFAULTS.get(urgency) or settings.HOTLINE_SLA_DEFAULTS["normal"]
     return float(defaults["accept_hours"]), float(defaults["handle_days"])
+
+
+def working_calendar() -> WorkingCalendar:
+    """The national schedule corrected by the admin's calendar days (工作日历调整)."""
+    return _calendar(tuple(CalendarDay.objects.values_list("day", "is_working")))
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(overrides: tuple[tuple[date, bool], ...]) -> WorkingCalendar:
+    # Cached per set of overrides: each calendar keeps its per-year working-day tables.
+    return WorkingCalendar(overrides=overrides)
 
 
 def _iso(moment: datetime) -> str:
@@ -309,10 +322,10 @@ def workorder_dispatch(
         for code in assist:
             _require_unit(code, "assist")
         accept_hours, handle_days = sla_limits(category=snap.category, urgency=snap.urgency)
-        now = clock.now()
+        now, calendar = clock.now(), working_calendar()
         return {
-            "accept_deadline": _iso(DEFAULT_CALENDAR.deadline(now, hours=accept_hours)),
-            "deadline": _iso(DEFAULT_CALENDAR.deadline(now, days=handle_days)),
+            "accept_deadline": _iso(calendar.deadline(now, hours=accept_hours)),
+            "deadline": _iso(calendar.deadline(now, days=handle_days)),
         }
 
     return _perform(
@@ -410,7 +423,7 @@ def workorder_approve_extension(
     def new_deadline(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
         base = snap.handle_deadline or clock.now()
         days = _requested_extension_days(row)
-        return {"deadline": _iso(DEFAULT_CALENDAR.deadline(base, days=days)), "days": days}
+        return {"deadline": _iso(working_calendar().deadline(base, days=days)), "days": days}
 
     return _perform(
         actor=actor,
@@ -477,7 +490,7 @@ def _resume_clock(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
     """The SLA clock stood still during review: push the deadline by the paused working time."""
     if snap.handle_deadline is None or snap.paused_at is None:
         return {}
-    moved = DEFAULT_CALENDAR.extend_for_pause(
+    moved = working_calendar().extend_for_pause(
         snap.handle_deadline, paused_at=snap.paused_at, resumed_at=clock.now()
     )
     return {"deadline": _iso(moved)}
@@ -600,7 +613,7 @@ def workorder_reopen(
 
     def deadline(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
         _, handle_days = sla_limits(category=snap.category, urgency=snap.urgency)
-        return {"deadline": _iso(DEFAULT_CALENDAR.deadline(clock.now(), days=handle_days))}
+        return {"deadline": _iso(working_calendar().deadline(clock.now(), days=handle_days))}
 
     return _perform(
         actor=actor,

@@ -344,3 +344,16 @@ def test_working_time_is_additive(start: datetime, a: timedelta, b: timedelta) -
     assert CAL.working_time_between(start, end) == CAL.working_time_between(
         start, middle
     ) + CAL.working_time_between(middle, end)
+
+
+def test_overrides_win_over_the_national_schedule() -> None:
+    new_year_2027 = date(2027, 1, 1)  # a Friday the installed package knows nothing about
+    plain = WorkingCalendar()
+    local = WorkingCalendar(overrides=((new_year_2027, False), (date(2027, 1, 2), True)))
+    assert plain.is_working_day(new_year_2027) and not local.is_working_day(new_year_2027)
+    start = datetime(2026, 12, 31, 17, tzinfo=ZoneInfo("Asia/Shanghai"))
+    # 2 working hours: 1 h on Dec 31, then the next working day is the Saturday make-up day.
+    assert local.deadline(start, hours=2) == datetime(
+        2027, 1, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert hash(local) != hash(plain)
