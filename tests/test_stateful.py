@@ -31,6 +31,7 @@ ACTIONS = [a for a in Action if a is not Action.CREATE]
 
 class LifecycleMachine(RuleBasedStateMachine):
     world: World
+    states_seen: set[State] = set()
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,8 +39,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._savepoint.__enter__()
         self.numbers: list[str] = []
         self.touched: str | None = None
+        self.reached: set[State] = set()
 
     def teardown(self) -> None:
+        LifecycleMachine.states_seen |= self.reached
         transaction.set_rollback(True)
         self._savepoint.__exit__(None, None, None)
 
@@ -47,21 +50,33 @@ class LifecycleMachine(RuleBasedStateMachine):
     def first_order(self) -> None:
         self.numbers.append(self.world.create().number)
 
+    @precondition(lambda self: len(self.numbers) < 3)  # few orders, so walks go deep
     @rule(by_citizen=st.booleans(), kind=st.sampled_from(["complaint", "report", "help"]))
     def create(self, by_citizen: bool, kind: str) -> None:
         actor = self.world.citizen if by_citizen else self.world.agent
         self.numbers.append(self.world.create(actor=actor, kind=kind, channel="web").number)
 
     @precondition(lambda self: bool(self.numbers))
-    @rule(
-        data=st.data(),
-        action=st.sampled_from(ACTIONS),
-        role=st.sampled_from(list(Role)),
-        unit=st.sampled_from(["a", "b"]),
-    )
-    def act(self, data: Any, action: Action, role: Role, unit: str) -> None:
+    @rule(data=st.data())
+    def advance(self, data: Any) -> None:
+        """A legal action by a role allowed to do it, so the walks get deep into the lifecycle."""
+        self.act(data, any_action=False, any_role=False)
+
+    @rule(data=st.data(), any_action=st.booleans(), any_role=st.booleans())
+    def act(self, data: Any, any_action: bool, any_role: bool) -> None:
         number = data.draw(st.sampled_from(self.numbers))
         order = WorkOrder.objects.get(number=number)
+        # Half the time an action legal in the order's state and a role allowed to do it, so the
+        # walks get deep into the lifecycle; otherwise anything, to exercise the refusals.
+        legal = [a for a in ACTIONS if order.state in RULES[a].sources]
+        action = data.draw(st.sampled_from(ACTIONS if any_action or not legal else legal))
+        own_unit = "b" if order.current_unit == "chengguan" else "a"
+        if any_role:
+            role = data.draw(st.sampled_from(list(Role)))
+            unit = data.draw(st.sampled_from(["a", "b"]))
+        else:  # someone who may: the only unit lead works for unit a
+            allowed = [r for r in RULES[action].roles if r is not Role.UNIT_LEAD or own_unit == "a"]
+            role, unit = data.draw(st.sampled_from(sorted(allowed))), own_unit
         actor = self.world.by_role(role, unit)
         before = order.to_snapshot()
         extra: dict[str, Any] = {}
@@ -69,6 +84,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             extra["to_unit"] = data.draw(st.sampled_from(["zhujian", "chengguan"]))
         try:
             after = perform(self.world, action, order, actor, **extra).to_snapshot()
+            self.reached.add(after.state)
         except LifecycleError:
             assert WorkOrder.objects.get(number=number).to_snapshot() == before
             return
@@ -114,12 +130,15 @@ def test_random_action_sequences_keep_the_invariants(world: World) -> None:
     run_state_machine_as_test(
         LifecycleMachine,
         settings=settings(
-            max_examples=40,
+            max_examples=50,
+            derandomize=True,  # the same walks every run: CI stays stable, coverage checked below
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
+    # The random walks must have exercised the lifecycle, not only refusals.
+    assert LifecycleMachine.states_seen == set(State)
 
 
 def test_every_state_is_reachable_in_the_table() -> None:
