@@ -190,26 +190,13 @@ def _write(
     count = 0
     for start in range(0, len(links), CHUNK):
         batch = [
-            _event_row(rows[number].pk, record, prev, digest)
+            WorkOrderEvent.from_record(
+                record, order_id=rows[number].pk, prev_hash=prev, hash=digest
+            )
             for number, record, prev, digest in links[start : start + CHUNK]
         ]
         count += len(WorkOrderEvent.objects.bulk_create(batch))
     return count
-
-
-def _event_row(order_id: int, record: EventRecord, prev: str, digest: str) -> WorkOrderEvent:
-    return WorkOrderEvent(
-        order_id=order_id,
-        seq=record.seq,
-        at=record.at,
-        action=str(record.action),
-        actor=record.actor,
-        unit=record.unit,
-        to_unit=record.to_unit,
-        data=dict(record.data),
-        prev_hash=prev,
-        hash=digest,
-    )
 
 
 # -- verification ------------------------------------------------------------------------------

@@ -156,6 +156,23 @@ class WorkOrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"
 
+    @classmethod
+    def from_record(
+        cls, record: EventRecord, *, order_id: int, prev_hash: str, hash: str
+    ) -> WorkOrderEvent:
+        return cls(
+            order_id=order_id,
+            seq=record.seq,
+            at=record.at,
+            action=str(record.action),
+            actor=record.actor,
+            unit=record.unit,
+            to_unit=record.to_unit,
+            data=dict(record.data),
+            prev_hash=prev_hash,
+            hash=hash,
+        )
+
     def to_record(self, number: str) -> EventRecord:
         return EventRecord(
             order=number,

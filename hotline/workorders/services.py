@@ -82,34 +82,28 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None and v != "" and v != []}
 
 
-def _append_event(order: WorkOrder, record: EventRecord) -> WorkOrderEvent:
+def _link(order: WorkOrder, record: EventRecord) -> tuple[str, str]:
+    """Chain ``record`` onto the order's head hash and move the head; (prev hash, new hash)."""
     prev = order.last_hash or GENESIS_HASH
-    digest = event_hash(record, prev)
-    order.last_hash = digest
-    return WorkOrderEvent.objects.create(
-        order=order,
-        seq=record.seq,
-        at=record.at,
-        action=str(record.action),
-        actor=record.actor,
-        unit=record.unit,
-        to_unit=record.to_unit,
-        data=dict(record.data),
-        prev_hash=prev,
-        hash=digest,
-    )
+    order.last_hash = event_hash(record, prev)
+    return prev, order.last_hash
+
+
+def _insert_event(order: WorkOrder, record: EventRecord, prev: str, digest: str) -> None:
+    WorkOrderEvent.from_record(record, order_id=order.pk, prev_hash=prev, hash=digest).save()
+
+
+_ROW_FIELDS = (*(f for f in OrderSnapshot.__dataclass_fields__ if f != "number"), "last_hash")
 
 
 def _save_projection(order: WorkOrder, snap: OrderSnapshot, expected_version: int) -> None:
     order.set_snapshot(snap)
-    values = {name: getattr(order, name) for name in (*_ROW_FIELDS, "last_hash")}
+    values = {name: getattr(order, name) for name in _ROW_FIELDS}
     # Compare-and-swap on version: a writer that slipped past the lock loses loudly.
     updated = WorkOrder.objects.filter(pk=order.pk, version=expected_version).update(**values)
     if updated != 1:
         raise VersionConflict(f"order {order.number} was changed by someone else; reload it")
 
-
-_ROW_FIELDS = tuple(f for f in OrderSnapshot.__dataclass_fields__ if f != "number")
 
 Prepare = Callable[[WorkOrder, OrderSnapshot], Mapping[str, Any]]
 
@@ -151,7 +145,7 @@ def _perform(
             data=data,
         )
         new = apply_event(snap, record)
-        _append_event(row, record)
+        _insert_event(row, record, *_link(row, record))
         _save_projection(row, new, snap.version)
     return row
 
@@ -274,12 +268,11 @@ def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
         unit=who.unit if who.role is not Role.CITIZEN else "",
         data=data,
     )
-    snap = apply_event(None, record)
-    order = WorkOrder(number=snap.number)
-    order.set_snapshot(snap)
+    order = WorkOrder(number=record.order)
+    order.set_snapshot(apply_event(None, record))
+    prev, digest = _link(order, record)
     order.save()
-    _append_event(order, record)
-    WorkOrder.objects.filter(pk=order.pk).update(last_hash=order.last_hash)
+    _insert_event(order, record, prev, digest)
     return order
 
 
