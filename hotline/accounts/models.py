@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -65,9 +66,26 @@ class ApiToken(models.Model):
 
     @classmethod
     def user_for(cls, raw: str) -> User | None:
+        """The token's user. Answers are kept for TOKEN_CACHE_SECONDS, so a revoked token or a
+        deactivated user stops working within that time (at once in the process that changed it,
+        see hotline.accounts.signals)."""
+        digest = _digest(raw)
+        cached = _token_cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         token = (
             cls.objects.select_related("user__unit")
-            .filter(digest=_digest(raw), revoked=False, user__is_active=True)
+            .filter(digest=digest, revoked=False, user__is_active=True)
             .first()
         )
-        return token.user if token else None
+        user = token.user if token else None
+        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
+        return user
+
+
+TOKEN_CACHE_SECONDS = 30.0
+_token_cache: dict[str, tuple[float, User | None]] = {}
+
+
+def forget_tokens() -> None:
+    _token_cache.clear()

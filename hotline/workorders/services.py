@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline import clock
@@ -121,7 +123,7 @@ def _perform(
     number = order if isinstance(order, str) else order.number
     who = actor_of(actor)
     data = _clean(data)
-    with transaction.atomic():
+    with _write_transaction():
         try:
             row = WorkOrder.objects.select_for_update().get(number=number)
         except WorkOrder.DoesNotExist:
@@ -182,12 +184,40 @@ def _iso(moment: datetime) -> str:
 # -- create ------------------------------------------------------------------------------------
 
 
+_BUMP_COUNTER = (
+    f"UPDATE {OrderNumberCounter._meta.db_table} SET last = last + 1 WHERE day = %s RETURNING last"
+)
+
+
 def _next_number(at: datetime) -> str:
+    """Next number of the day (2026112700001): one atomic UPDATE … RETURNING on both databases."""
     day = timezone.localtime(at).strftime("%Y%m%d")
-    counter, _ = OrderNumberCounter.objects.select_for_update().get_or_create(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{day}{counter.last:05d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP_COUNTER, [day])
+        row = cursor.fetchone()
+        if row is None:  # first order of the day
+            OrderNumberCounter.objects.get_or_create(day=day)
+            cursor.execute(_BUMP_COUNTER, [day])
+            row = cursor.fetchone()
+    return f"{day}{row[0]:05d}"
+
+
+_sqlite_writer = threading.RLock()
+
+
+@contextmanager
+def _write_transaction() -> Iterator[None]:
+    """One transaction for one change.
+
+    SQLite allows one writer at a time; threads of this process queue on a lock here instead of
+    sleeping in SQLite's busy-retry loop, which answers late (hundreds of ms) under load.
+    """
+    if connection.vendor == "sqlite":
+        with _sqlite_writer, transaction.atomic():
+            yield
+    else:
+        with transaction.atomic():
+            yield
 
 
 def _require_unit(code: str, field: str) -> None:
@@ -229,7 +259,7 @@ def workorder_create(
         if replayed is not None:
             return replayed
     try:
-        with transaction.atomic():
+        with _write_transaction():
             order = _create(who, data)
             if idempotency_key:
                 IdempotencyKey.objects.create(
