@@ -39,7 +39,6 @@ import queue
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -52,10 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     ROOT,
     BenchDb,
-    bench_db,
     django_setup,
     hotline,
-    print_machine,
+    run_on_fresh_db,
     summary_ms,
 )
 
@@ -537,13 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.orders < 1 or args.rate <= 0 or not 0 < args.seconds <= 600:
         parser.error("need --orders >= 1, --rate > 0 and 0 < --seconds <= 600")
-    print_machine()
-    print()
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-api-") as name:
-        tmp = Path(name)
-        with bench_db(args.db, tmp) as db:
-            ok = run(args, db, tmp)
-    return 0 if ok else 1
+    return run_on_fresh_db(args.db, "hotline-bench-api-", lambda db, tmp: run(args, db, tmp))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, BenchDb, bench_db, django_setup, hotline, print_machine
+from common import ROOT, BenchDb, django_setup, hotline, run_on_fresh_db
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -40,9 +39,8 @@ if str(ROOT) not in sys.path:
 from hotline.domain.events import (
     GENESIS_HASH,
     EventRecord,
-    canonical_json,
-    canonical_time,
     event_hash,
+    hashed_bytes,
 )
 from hotline.domain.lifecycle import Action
 
@@ -106,23 +104,6 @@ def _records(i: int) -> list[EventRecord]:
     return out
 
 
-def _body(record: EventRecord, prev: str) -> bytes:
-    """The bytes ``event_hash`` hashes (checked against it for the first orders)."""
-    return canonical_json(
-        {
-            "order": record.order,
-            "seq": record.seq,
-            "at": canonical_time(record.at),
-            "action": str(record.action),
-            "actor": record.actor,
-            "unit": record.unit,
-            "to_unit": record.to_unit,
-            "data": record.data,
-            "prev_hash": prev,
-        }
-    )
-
-
 def generate(path: Path, orders: int) -> tuple[list[EventRecord], list[bytes]]:
     """Write the JSONL file; return the records and the canonical bytes of each (chained)."""
     records: list[EventRecord] = []
@@ -142,7 +123,7 @@ def generate(path: Path, orders: int) -> tuple[list[EventRecord], list[bytes]]:
                     "data": r.data,
                 }
                 out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-                body = _body(r, prev)
+                body = hashed_bytes(r, prev)
                 if i < 3:
                     assert hashlib.sha256(body).hexdigest() == event_hash(r, prev)
                 prev = hashlib.sha256(body).hexdigest()
@@ -254,13 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 8 <= args.events <= 20_000_000:
         parser.error("--events must be between 8 and 20,000,000")
-    print_machine()
-    print()
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-verify-") as name:
-        tmp = Path(name)
-        with bench_db(args.db, tmp) as db:
-            ok = run(args, db, tmp)
-    return 0 if ok else 1
+    return run_on_fresh_db(args.db, "hotline-bench-verify-", lambda db, tmp: run(args, db, tmp))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,14 @@ def bench_db(kind: str, tmp: Path) -> Iterator[BenchDb]:
         except Exception:
             pass
         _pg_admin(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
+
+
+def run_on_fresh_db(kind: str, prefix: str, run: Callable[[BenchDb, Path], bool]) -> int:
+    """Print the machine, run ``run`` on a throw-away database; exit status 1 if it says so."""
+    print_machine()
+    print()
+    with tempfile.TemporaryDirectory(prefix=prefix) as name, bench_db(kind, Path(name)) as db:
+        return 0 if run(db, Path(name)) else 1
 
 
 def django_setup(db: BenchDb) -> None:

@@ -43,8 +43,8 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def event_hash(record: EventRecord, prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of the event's fields and the previous event's hash."""
+def hashed_bytes(record: EventRecord, prev_hash: str) -> bytes:
+    """What :func:`event_hash` hashes: canonical JSON of the fields and the previous hash."""
     body = {
         "order": record.order,
         "seq": record.seq,
@@ -56,7 +56,12 @@ def event_hash(record: EventRecord, prev_hash: str) -> str:
         "data": record.data,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return canonical_json(body)
+
+
+def event_hash(record: EventRecord, prev_hash: str) -> str:
+    """SHA-256 over :func:`hashed_bytes`: each event seals its own fields and its predecessor."""
+    return hashlib.sha256(hashed_bytes(record, prev_hash)).hexdigest()
 
 
 @dataclass(frozen=True)
