@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from hotline import clock
 from hotline.accounts.models import ApiToken, User
 from hotline.workorders.models import PersonalDataAccess, WorkOrder, WorkOrderEvent
 from tests.common.world import World
@@ -173,6 +175,17 @@ def test_list_filters_and_paginates(agent: Api) -> None:
     assert agent.get("/orders?state=closed").json()["count"] == 0
     assert agent.get("/orders?q=第3件").json()["count"] == 1
     assert agent.get("/orders?state=bogus").status_code == 422
+
+
+def test_overdue_filter_lists_open_orders_past_their_deadline(agent: Api, dispatcher: Api) -> None:
+    past = datetime.now().astimezone() - timedelta(days=30)
+    with clock.frozen_at(past):
+        late = agent.post("/orders", NEW_ORDER).json()["number"]
+        dispatcher.post(f"/orders/{late}/dispatch", {"to_unit": "zhujian"})
+    fresh = agent.post("/orders", NEW_ORDER).json()["number"]
+    dispatcher.post(f"/orders/{fresh}/dispatch", {"to_unit": "zhujian"})
+    listed = dispatcher.get("/orders?overdue=true").json()["items"]
+    assert [o["number"] for o in listed] == [late]
 
 
 def test_session_auth_works_and_openapi_is_served(world: World) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from hotline import clock
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import Action, Channel, Kind, State, Urgency
 from hotline.workorders import selectors, services
@@ -145,6 +146,7 @@ class ListQuery(Schema):
     q: str | None = Field(None, max_length=200)
     created_after: datetime | None = None
     created_before: datetime | None = None
+    overdue: bool = Field(False, description="only open orders past their handling deadline")
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=500)
 
@@ -154,6 +156,7 @@ def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
     user = _user(request)
     params = query.dict()
     page, size = params.pop("page"), params.pop("page_size")
+    params["overdue_at"] = clock.now() if params.pop("overdue") else None
     qs = selectors.workorder_list(user=user, filters=selectors.OrderFilters(**params))
     rows = list(qs[(page - 1) * size : page * size])
     return {
