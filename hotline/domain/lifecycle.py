@@ -6,7 +6,7 @@ is data, so services, the import validator and the tests all ask the same source
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -318,7 +318,10 @@ def _guard_reopen(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> N
         raise GuardFailed("action", "an order answered directly has no unit to reopen it with")
 
 
-def _requires(*fields: str) -> Any:
+Guard = Callable[[OrderFacts, Mapping[str, Any], str], None]
+
+
+def _requires(*fields: str) -> Guard:
     def guard(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
         for field in fields:
             _text(data, field)
@@ -330,7 +333,7 @@ def _guard_merge(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> No
     _text(data, "into")
 
 
-_GUARDS = {
+_GUARDS: dict[Action, Guard] = {
     Action.CREATE: _guard_create,
     Action.ANSWER_DIRECTLY: _requires("answer"),
     Action.DISPATCH: _guard_dispatch,

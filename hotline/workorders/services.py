@@ -42,6 +42,7 @@ from hotline.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from hotline.workorders.selectors import can_unmask
 
 
 class VersionConflict(LifecycleError):
@@ -691,8 +692,6 @@ def workorder_archive(
 
 def personal_data_reveal(*, user: User, order: WorkOrder, purpose: str = "") -> dict[str, str]:
     """Unmasked caller data, recorded in the access log. Raises NotAllowed without permission."""
-    from hotline.workorders.selectors import can_unmask
-
     if not can_unmask(user, order):
         raise lifecycle.NotAllowed("your role may not see this caller's personal data")
     PersonalDataAccess.objects.create(user=user, order=order, purpose=purpose[:200])
