@@ -13,6 +13,7 @@ from hotline.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from hotline.workorders.selectors import caller_masked, event_data_shown
 
 
 @admin.register(Category)
@@ -45,15 +46,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _masked_data(event: WorkOrderEvent) -> dict[str, Any]:
+    """Event data with the caller masked: unmasking goes through the API, where it is logged."""
+    return event_data_shown(event, caller_masked(event.order))
+
+
 class EventInline(admin.TabularInline):
     model = WorkOrderEvent
-    fields = ("seq", "at", "action", "actor", "unit", "to_unit", "data", "hash")
+    fields = ("seq", "at", "action", "actor", "unit", "to_unit", "masked_data", "hash")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="data")
+    def masked_data(self, event: WorkOrderEvent) -> dict[str, Any]:
+        return _masked_data(event)
 
 
 @admin.register(WorkOrder)
@@ -72,6 +82,16 @@ class WorkOrderAdmin(ReadOnlyAdmin):
 @admin.register(WorkOrderEvent)
 class WorkOrderEventAdmin(ReadOnlyAdmin):
     list_display = ("order", "seq", "at", "action", "actor", "unit", "to_unit")
+    fields = (
+        *("order", "seq", "at", "action", "actor", "unit", "to_unit"),
+        *("masked_data", "prev_hash", "hash"),
+    )
+    readonly_fields = fields
+
+    @admin.display(description="data")
+    def masked_data(self, event: WorkOrderEvent) -> dict[str, Any]:
+        return _masked_data(event)
+
     list_filter = ("action",)
     search_fields = ("order__number", "actor")
 

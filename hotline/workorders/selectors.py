@@ -86,8 +86,9 @@ def can_unmask(user: User, order: WorkOrder) -> bool:
     return True
 
 
-def caller_masked(order: WorkOrder, user: User) -> dict[str, str]:
-    if order.kind == Kind.REPORT and user.hotline_role in UNIT_ROLES:
+def caller_masked(order: WorkOrder, user: User | None = None) -> dict[str, str]:
+    """The caller as shown without a logged reveal; nothing at all for a 举报 to unit staff."""
+    if order.kind == Kind.REPORT and user is not None and user.hotline_role in UNIT_ROLES:
         return {"name": "", "phone": "", "address": ""}
     return {
         "name": mask_name(order.caller_name),
@@ -96,7 +97,8 @@ def caller_masked(order: WorkOrder, user: User) -> dict[str, str]:
     }
 
 
-def _masked_event_data(event: WorkOrderEvent, caller: dict[str, str]) -> dict[str, Any]:
+def event_data_shown(event: WorkOrderEvent, caller: dict[str, str]) -> dict[str, Any]:
+    """The event's data with the caller replaced by ``caller`` (masked or revealed)."""
     data = dict(event.data)
     if "caller" in data:
         data["caller"] = {k: caller.get(k, "") for k in data["caller"]}
@@ -116,7 +118,7 @@ def workorder_timeline(
             "actor": e.actor,
             "unit": e.unit,
             "to_unit": e.to_unit,
-            "data": _masked_event_data(e, shown),
+            "data": event_data_shown(e, shown),
             "hash": e.hash,
         }
         for e in order.events.order_by("seq")
