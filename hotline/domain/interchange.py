@@ -129,8 +129,17 @@ def _with_seqs(lines: list[ParsedLine], start: int) -> list[ParsedLine] | LineEr
 
 
 @dataclass(frozen=True)
+class OrderLog:
+    """One order's new events and the order as they leave it (only the last snapshot is kept:
+    a million-event import must not hold a million snapshots)."""
+
+    records: list[EventRecord]
+    final: OrderSnapshot
+
+
+@dataclass(frozen=True)
 class Assembled:
-    records: dict[str, list[tuple[EventRecord, OrderSnapshot]]]
+    orders: dict[str, OrderLog]
     errors: list[LineError]
 
 
@@ -139,7 +148,7 @@ def assemble(lines: Iterable[ParsedLine], existing: Mapping[str, OrderSnapshot])
     by_order: dict[str, list[ParsedLine]] = {}
     for parsed in lines:
         by_order.setdefault(parsed.order, []).append(parsed)
-    records: dict[str, list[tuple[EventRecord, OrderSnapshot]]] = {}
+    orders: dict[str, OrderLog] = {}
     errors: list[LineError] = []
     for order, group in by_order.items():
         snap = existing.get(order)
@@ -147,7 +156,7 @@ def assemble(lines: Iterable[ParsedLine], existing: Mapping[str, OrderSnapshot])
         if isinstance(sequenced, LineError):
             errors.append(sequenced)
             continue
-        folded: list[tuple[EventRecord, OrderSnapshot]] = []
+        records: list[EventRecord] = []
         for p in sequenced:
             record = EventRecord(
                 p.order, p.seq or 0, p.at, p.action, p.actor, p.unit, p.to_unit, p.data
@@ -157,7 +166,9 @@ def assemble(lines: Iterable[ParsedLine], existing: Mapping[str, OrderSnapshot])
             except (LifecycleError, ValueError, TypeError) as exc:
                 errors.append(LineError(p.line, f"order {order} seq {p.seq}: {exc}"))
                 break
-            folded.append((record, snap))
-        records[order] = folded
+            records.append(record)
+        else:
+            if snap is not None and records:
+                orders[order] = OrderLog(records, snap)
     errors.sort(key=lambda e: e.line)
-    return Assembled(records, errors)
+    return Assembled(orders, errors)

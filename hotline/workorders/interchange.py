@@ -18,11 +18,12 @@ from typing import IO, Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hotline.domain.events import GENESIS_HASH, EventRecord, OrderSnapshot, event_hash
+from hotline.domain.events import GENESIS_HASH, EventRecord, event_hash
 from hotline.domain.interchange import (
     FIELDS,
     BadLine,
     LineError,
+    OrderLog,
     ParsedLine,
     assemble,
     parse_line,
@@ -160,11 +161,12 @@ def _import(path: Path) -> ImportResult:
         numbers = {p.order for p in parsed}
         rows = _existing_rows(numbers)
         assembled = assemble(parsed, {n: r.to_snapshot() for n, r in rows.items()})
+        parsed.clear()  # the records now hold what is needed; let the lines go
         errors = sorted(errors + assembled.errors, key=lambda e: e.line)
         if errors:
             return ImportResult(0, 0, errors)
-        count = _write(assembled.records, rows)
-    return ImportResult(len(assembled.records), count, [])
+        count = _write(assembled.orders, rows)
+    return ImportResult(len(assembled.orders), count, [])
 
 
 def _existing_rows(numbers: set[str]) -> dict[str, WorkOrder]:
@@ -177,28 +179,22 @@ def _existing_rows(numbers: set[str]) -> dict[str, WorkOrder]:
     return found
 
 
-def _write(
-    records: dict[str, list[tuple[EventRecord, OrderSnapshot]]], rows: dict[str, WorkOrder]
-) -> int:
+def _write(orders: dict[str, OrderLog], rows: dict[str, WorkOrder]) -> int:
     """Chain the hashes first (they do not depend on row ids), then write rows and events."""
     existing = set(rows)
     links: list[tuple[str, EventRecord, str, str]] = []
-    for number, folded in records.items():
-        if not folded:
-            continue
+    for number, log in orders.items():
         row = rows.setdefault(number, WorkOrder(number=number))
         prev = row.last_hash or GENESIS_HASH
-        for record, _ in folded:
+        for record in log.records:
             digest = event_hash(record, prev)
             links.append((number, record, prev, digest))
             prev = digest
-        row.set_snapshot(folded[-1][1])
+        row.set_snapshot(log.final)
         row.last_hash = prev
     # Both backends return new primary keys from bulk_create (RETURNING).
-    WorkOrder.objects.bulk_create(
-        [rows[n] for n in records if n not in existing and n in rows], batch_size=1000
-    )
-    for number in existing & records.keys():
+    WorkOrder.objects.bulk_create([rows[n] for n in orders if n not in existing], batch_size=1000)
+    for number in existing & orders.keys():
         rows[number].save()
     count = 0
     for start in range(0, len(links), CHUNK):

@@ -92,4 +92,5 @@ def test_assemble_continues_an_existing_order() -> None:
     lines = [parse_line({"order": "A", "at": t.isoformat(), "action": "urge"}, 1)]
     result = assemble(lines, {"A": existing})
     assert not result.errors
-    assert result.records["A"][0][0].seq == 2
+    assert result.orders["A"].records[0].seq == 2
+    assert result.orders["A"].final.urge_count == 1
