@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import resource
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -192,6 +193,9 @@ def run(args: argparse.Namespace, db: BenchDb, tmp: Path) -> bool:
 
     t_import, res = hotline(db, "events", "import", str(file), timeout=args.timeout)
     print(f"hotline events import: {t_import:.1f} s  [{res.stdout.strip()}]")
+    # The import is by far the largest child so far, so the children's peak is its peak.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"hotline events import: peak RSS {peak_mib:,.0f} MiB")
     t_verify, res = hotline(db, "events", "verify", timeout=args.timeout, check=False)
     verify_ok = res.returncode == 0
     print(f"hotline events verify: {t_verify:.1f} s  [{(res.stdout + res.stderr).strip()}]")

@@ -18,19 +18,18 @@ def _setup(db: str | None) -> None:
     import django
     from django.conf import settings
 
-    settings_db = os.environ.get("HOTLINE_DB")
-    if not os.environ.get("DATABASE_URL"):
-        Path(settings_db or settings.VAR_DIR / "hotline.sqlite3").parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     django.setup()
 
 
 def _fresh_demo_db() -> str:
     """The demo always starts from a new SQLite file (events cannot be deleted, by design)."""
-    var = Path(os.environ.get("HOTLINE_VAR", Path.cwd() / "var"))
-    var.mkdir(parents=True, exist_ok=True)
-    path = var / "demo.sqlite3"
+    from hotline.paths import VAR_DIR
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "demo.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return str(path)

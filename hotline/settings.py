@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 from typing import Any
 
 import dj_database_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("HOTLINE_VAR", BASE_DIR / "var"))
+from hotline.paths import VAR_DIR
 
 SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 DEBUG = os.environ.get("HOTLINE_DEBUG", "0") == "1"
