@@ -6,11 +6,19 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from hotline.accounts.models import ApiToken
 from hotline.domain.lifecycle import GuardFailed, LifecycleError
 from hotline.workorders.api import router as workorders_router
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: readable in logs and by people debugging."""
+
+    media_type = "application/json; charset=utf-8"
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class BearerToken(HttpBearer):
@@ -23,6 +31,7 @@ api = NinjaAPI(
     version="1",
     description="政务服务便民热线: work orders, every lifecycle action, hash-chained timeline.",
     auth=[BearerToken(), django_auth],
+    renderer=Utf8JSONRenderer(),
 )
 api.add_router("/", workorders_router)
 

@@ -209,3 +209,9 @@ def test_superuser_without_role_reads_as_admin(world: World, agent: Api) -> None
     agent.post("/orders", NEW_ORDER)
     root = Api(User.objects.create_superuser(username="root", password="x"))
     assert root.get("/orders").json()["count"] == 1
+
+
+def test_chinese_text_comes_back_as_utf8(agent: Api) -> None:
+    response = agent.post("/orders", NEW_ORDER)
+    assert "夜间施工噪音扰民" in response.content.decode("utf-8")
+    assert "charset=utf-8" in response["Content-Type"]

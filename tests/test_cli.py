@@ -107,3 +107,10 @@ def test_unknown_file_type_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     done = hotline("events", "import", "nope.jsonl", "--db", "y.sqlite3", cwd=tmp_path)
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_token_is_issued_for_a_known_user_only(demo_db: Path) -> None:
+    done = hotline("token", "dispatcher", "--db", str(demo_db), cwd=demo_db.parent)
+    assert done.returncode == 0 and len(done.stdout.strip()) >= 40
+    unknown = hotline("token", "nobody", "--db", str(demo_db), cwd=demo_db.parent)
+    assert unknown.returncode == 2 and "no user 'nobody'" in unknown.stderr
