@@ -46,12 +46,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _masked_data(event: WorkOrderEvent) -> dict[str, Any]:
-    """Event data with the caller masked: unmasking goes through the API, where it is logged."""
-    return event_data_shown(event, caller_masked(event.order))
+class MaskedDataAdmin(admin.options.BaseModelAdmin):
+    @admin.display(description="data")
+    def masked_data(self, event: WorkOrderEvent) -> dict[str, Any]:
+        """Event data with the caller masked: unmasking goes through the API, where it is logged.
+        Only the create event carries a caller, so only it needs the order."""
+        if "caller" not in event.data:
+            return dict(event.data)
+        return event_data_shown(event, caller_masked(event.order))
 
 
-class EventInline(admin.TabularInline):
+class EventInline(MaskedDataAdmin, admin.TabularInline):
     model = WorkOrderEvent
     fields = ("seq", "at", "action", "actor", "unit", "to_unit", "masked_data", "hash")
     readonly_fields = fields
@@ -61,39 +66,27 @@ class EventInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="data")
-    def masked_data(self, event: WorkOrderEvent) -> dict[str, Any]:
-        return _masked_data(event)
-
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(ReadOnlyAdmin):
     list_display = ("number", "state", "kind", "category", "current_unit", "created_at")
     list_filter = ("state", "kind", "channel", "urgency")
     search_fields = ("number", "text")
-    exclude = (
-        "caller_name",
-        "caller_phone",
-        "caller_address",
-    )  # unmasking goes via the API, logged
+    # Unmasking goes through the API, where every reveal is logged.
+    exclude = ("caller_name", "caller_phone", "caller_address")
     inlines = [EventInline]
 
 
 @admin.register(WorkOrderEvent)
-class WorkOrderEventAdmin(ReadOnlyAdmin):
+class WorkOrderEventAdmin(MaskedDataAdmin, ReadOnlyAdmin):
     list_display = ("order", "seq", "at", "action", "actor", "unit", "to_unit")
+    list_filter = ("action",)
+    search_fields = ("order__number", "actor")
     fields = (
         *("order", "seq", "at", "action", "actor", "unit", "to_unit"),
         *("masked_data", "prev_hash", "hash"),
     )
     readonly_fields = fields
-
-    @admin.display(description="data")
-    def masked_data(self, event: WorkOrderEvent) -> dict[str, Any]:
-        return _masked_data(event)
-
-    list_filter = ("action",)
-    search_fields = ("order__number", "actor")
 
 
 @admin.register(PersonalDataAccess)

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -213,12 +213,9 @@ def _write_transaction() -> Iterator[None]:
     SQLite allows one writer at a time; threads of this process queue on a lock here instead of
     sleeping in SQLite's busy-retry loop, which answers late (hundreds of ms) under load.
     """
-    if connection.vendor == "sqlite":
-        with _sqlite_writer, transaction.atomic():
-            yield
-    else:
-        with transaction.atomic():
-            yield
+    lock = _sqlite_writer if connection.vendor == "sqlite" else nullcontext()
+    with lock, transaction.atomic():
+        yield
 
 
 def _require_unit(code: str, field: str) -> None:
