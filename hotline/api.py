@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from hotline.accounts.models import ApiToken
+from hotline.callcenter.api import router as callcenter_router
 from hotline.domain.lifecycle import GuardFailed, LifecycleError
 from hotline.workorders.api import router as workorders_router
 
@@ -34,6 +35,7 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
 )
 api.add_router("/", workorders_router)
+api.add_router("/", callcenter_router)
 
 STATUS = {"conflict": 409, "forbidden": 403, "invalid": 422, "not_found": 404}
 

@@ -1,4 +1,4 @@
-"""The ``hotline`` command: serve, demo, event export/import/verify, tokens, Django management."""
+"""The ``hotline`` command: serve, demo, events, callcenter, tokens, Django management."""
 
 from __future__ import annotations
 
@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
     p = esub.add_parser("verify", parents=[common], help="re-walk the hash chain")
     p.set_defaults(func=cmd_verify)
+
+    from hotline.callcenter.cli import add_commands as add_callcenter_commands
+
+    add_callcenter_commands(sub, common)
 
     p = sub.add_parser("token", parents=[common], help="issue an API token for a user")
     p.add_argument("username")

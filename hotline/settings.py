@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' JavaScript locally: hotline networks are often offline
     "hotline.accounts",
     "hotline.workorders",
+    "hotline.callcenter",
 ]
 
 MIDDLEWARE = [
@@ -113,3 +114,13 @@ HOTLINE_SLA_DEFAULTS = {
     "urgent": {"accept_hours": 0.5, "handle_days": 1.0},
 }
 HOTLINE_CENTER_UNIT = "center"
+# Agent detectors (话务监督): thresholds for long_busy (长时间置忙) and away_from_post (脱岗).
+HOTLINE_CALLCENTER = {
+    "long_busy": {
+        "long_pause_minutes": 45.0,
+        "paused_share": 0.35,
+        "min_logged_in_minutes": 120.0,
+        "peak_quantile": 0.75,
+    },
+    "away_from_post": {"absent_minutes": 20.0, "grace_minutes": 5.0, "unreachable_rings": 3},
+}

@@ -83,6 +83,7 @@ class OrderSnapshot:
     caller_name: str = ""
     caller_phone: str = ""
     caller_address: str = ""
+    call_id: str = ""  # the call (来电) this order was taken from, for 受理率
     current_unit: str = ""
     first_unit: str = ""  # 首接单位: the first unit an order was dispatched to
     assist_units: tuple[str, ...] = ()
@@ -130,6 +131,7 @@ def _create(record: EventRecord) -> OrderSnapshot:
         caller_name=str(caller.get("name", "") or ""),
         caller_phone=str(caller.get("phone", "") or ""),
         caller_address=str(caller.get("address", "") or ""),
+        call_id=str(data.get("call_id", "") or ""),
     )
 
 

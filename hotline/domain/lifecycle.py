@@ -263,6 +263,9 @@ def _guard_create(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> N
     _text(data, "text")
     if data.get("urgency") is not None:
         _choice(data, "urgency", Urgency)
+    call_id = data.get("call_id")
+    if call_id is not None and (not isinstance(call_id, str) or len(call_id) > 64):
+        raise GuardFailed("call_id", "must be text of at most 64 characters")
 
 
 def _guard_dispatch(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:

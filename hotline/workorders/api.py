@@ -26,6 +26,7 @@ class OrderIn(Schema):
     caller_name: str = Field("", max_length=100)
     caller_phone: str = Field("", max_length=32, pattern=r"^[0-9+\- ]*$")
     caller_address: str = Field("", max_length=300)
+    call_id: str = Field("", max_length=64, description="the phone call (来电) taken")
 
 
 class CallerOut(Schema):
@@ -55,6 +56,7 @@ class OrderOut(Schema):
     text: str
     location: str
     urgency: str
+    call_id: str
     current_unit: str
     first_unit: str
     assist_units: list[str]

@@ -94,6 +94,7 @@ class WorkOrder(models.Model):
     caller_name = models.CharField(max_length=100, blank=True)
     caller_phone = models.CharField(max_length=32, blank=True, db_index=True)
     caller_address = models.CharField(max_length=300, blank=True)
+    call_id = models.CharField(max_length=64, blank=True, db_index=True)
     current_unit = models.CharField(max_length=64, blank=True, db_index=True)
     first_unit = models.CharField(max_length=64, blank=True)
     assist_units = models.JSONField(default=list, blank=True)

@@ -235,6 +235,7 @@ def workorder_create(
     caller_name: str = "",
     caller_phone: str = "",
     caller_address: str = "",
+    call_id: str = "",
     idempotency_key: str | None = None,
 ) -> WorkOrder:
     """受理: register a citizen's request as a new work order."""
@@ -248,6 +249,7 @@ def workorder_create(
             "location": location,
             "urgency": urgency,
             "caller": caller or None,
+            "call_id": call_id,
         }
     )
     who = actor_of(actor)

@@ -1,0 +1,235 @@
+"""``hotline callcenter …``: import, kpi, staff, simulate. Thin: parse, call, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hotline.domain import erlang
+from hotline.domain.callcenter.cdr import CallLogInputError
+from hotline.domain.callcenter.kpi import KpiInputError, KpiOptions, parse_interval
+
+SHOWN_MALFORMED = 20
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("callcenter", parents=[common], help="call center (话务): logs, KPIs")
+    csub = group.add_subparsers(dest="callcenter_command", required=True)
+
+    p = csub.add_parser("import", parents=[common], help="store a queue_log or CDR file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", choices=("auto", "queue_log", "cdr"), default="auto")
+    p.add_argument("--shifts", type=Path, help="shift schedule CSV (agent,start,end)")
+    p.set_defaults(func=cmd_import)
+
+    p = csub.add_parser("kpi", parents=[common], help="KPIs of a queue_log or CDR file")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--queue-log", type=Path, metavar="FILE")
+    source.add_argument("--cdr", type=Path, metavar="FILE")
+    p.add_argument("--interval", default="30m", help="15m, 30m or 60m (default 30m)")
+    p.add_argument("--shifts", type=Path, help="shift schedule CSV for away_from_post")
+    _target_options(p)
+    p.add_argument("--json", type=Path, required=True, metavar="OUT")
+    p.set_defaults(func=cmd_kpi)
+
+    p = csub.add_parser("staff", parents=[common], help="Erlang C agents for a target")
+    p.add_argument("--calls", type=float, required=True)
+    p.add_argument("--interval-minutes", type=float, required=True)
+    p.add_argument("--aht-seconds", type=float, required=True)
+    _target_options(p)
+    p.add_argument("--json", type=Path, required=True, metavar="OUT")
+    p.set_defaults(func=cmd_staff)
+
+    p = csub.add_parser("simulate", parents=[common], help="write a synthetic queue_log")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--shifts-out", type=Path)
+    p.add_argument("--truth-out", type=Path, help="JSON of the planted misconduct")
+    p.add_argument("--start", type=date.fromisoformat, default=date(2026, 3, 2))
+    p.add_argument("--days", type=int, default=7)
+    p.add_argument("--agents", type=int, default=40)
+    p.add_argument("--calls-per-day", type=int, default=3000)
+    p.add_argument("--plant-busy", type=int, default=1, help="long_busy agents per day")
+    p.add_argument("--plant-away", type=int, default=1, help="away_from_post agents per day")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_simulate)
+
+
+def _target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target-seconds", type=float, default=erlang.DEFAULT_TARGET_SECONDS)
+    p.add_argument("--service-level", type=float, default=erlang.DEFAULT_SERVICE_LEVEL)
+    p.add_argument("--shrinkage", type=float, default=0.0)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _print_malformed(report: dict[str, Any]) -> None:
+    if not report["malformed"]:
+        return
+    print(f"{report['malformed']} malformed line(s), not used:", file=sys.stderr)
+    for bad in report["malformed_lines"][:SHOWN_MALFORMED]:
+        print(f"  {report['source']}:{bad['line']}: {bad['problem']}", file=sys.stderr)
+    if report["malformed"] > SHOWN_MALFORMED:
+        print(f"  … and {report['malformed'] - SHOWN_MALFORMED} more", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from hotline.callcenter.services import AlreadyImported, calllog_import
+    from hotline.domain.callcenter.shifts import read_shifts
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        shifts = read_shifts(args.shifts) if args.shifts else None
+        record = calllog_import(path=args.file, fmt=args.format, actor_name="cli", shifts=shifts)
+    except (CallLogInputError, AlreadyImported) as exc:
+        return _fail(str(exc))
+    _print_malformed(record.report)
+    print(
+        f"imported {args.file} ({record.format}): {record.lines} lines, "
+        f"{record.calls_added} new calls ({record.calls_already_known} already known), "
+        f"{record.spans_added} agent-state spans, {record.findings.count()} agent findings, "
+        f"{record.malformed} malformed lines"
+    )
+    return 0
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from hotline.callcenter.selectors import order_call_ids
+    from hotline.callcenter.services import agent_findings
+    from hotline.domain import callcenter
+    from hotline.domain.callcenter.kpi import kpi_report
+    from hotline.domain.callcenter.shifts import read_shifts
+
+    try:
+        options = KpiOptions(
+            interval_minutes=parse_interval(args.interval),
+            target_seconds=args.target_seconds,
+            service_level=args.service_level,
+            shrinkage=args.shrinkage,
+        )
+        erlang.staff_interval(  # checks the targets before the (long) load
+            calls=1,
+            interval_minutes=options.interval_minutes,
+            aht_seconds=1,
+            target_seconds=options.target_seconds,
+            service_level_goal=options.service_level,
+            shrinkage=options.shrinkage,
+        )
+        shifts = read_shifts(args.shifts) if args.shifts else None
+        fmt, path = ("queue_log", args.queue_log) if args.queue_log else ("cdr", args.cdr)
+        log = callcenter.load(path, fmt=fmt, tz=settings.TIME_ZONE)
+    except (CallLogInputError, KpiInputError, erlang.StaffingInputError) as exc:
+        return _fail(str(exc))
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)  # 受理率 reads the work orders
+    report = kpi_report(log, options, order_call_ids=order_call_ids())
+    findings = agent_findings(log, shifts)
+    report["findings"] = [finding.as_dict() for finding in findings]
+    report["detectors_run"] = ["long_busy"] + (["away_from_post"] if shifts else [])
+    _write_json(args.json, report)
+    _print_malformed(report["input"])
+    _print_summary(report, args.json)
+    return 0
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _print_summary(report: dict[str, Any], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="话务指标 call-center KPIs", show_header=True)
+    for column in ("offered", "answered", "abandoned", "接通率", "15秒接通率", "放弃率", "ASA s"):
+        table.add_column(column, justify="right")
+    asa = report["asa_seconds"]
+    table.add_row(
+        str(report["offered"]),
+        str(report["answered"]),
+        str(report["abandoned"]),
+        _percent(report["connect_rate"]),
+        _percent(report["answered_within_15s_rate"]),
+        _percent(report["abandonment_rate"]),
+        "—" if asa is None else f"{asa:.1f}",
+    )
+    console = Console()
+    console.print(table)
+    console.print(
+        f"{len(report['intervals'])} intervals, {len(report['agents'])} agents, "
+        f"{len(report['findings'])} findings → {out}"
+    )
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    try:
+        plan = erlang.staff_interval(
+            calls=args.calls,
+            interval_minutes=args.interval_minutes,
+            aht_seconds=args.aht_seconds,
+            target_seconds=args.target_seconds,
+            service_level_goal=args.service_level,
+            shrinkage=args.shrinkage,
+        )
+    except erlang.StaffingInputError as exc:
+        return _fail(str(exc))
+    result = plan.as_dict()
+    result.update(target_seconds=args.target_seconds, service_level_goal=args.service_level)
+    result["shrinkage"] = args.shrinkage
+    _write_json(args.json, result)
+    print(
+        f"{plan.agents} agents on the phones ({plan.positions} to roster with "
+        f"{args.shrinkage:.0%} shrinkage): service level {plan.service_level:.2%} within "
+        f"{args.target_seconds:g} s, ASA {plan.asa_seconds:.1f} s, occupancy "
+        f"{plan.occupancy:.1%}, P(wait) {plan.waiting_probability:.2%}"
+    )
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from hotline.domain.callcenter.shifts import write_shifts
+    from hotline.domain.callcenter.simulate import simulate_queue_log
+
+    if args.days < 1 or args.agents < 3 or args.calls_per_day < 0:
+        return _fail("--days must be ≥ 1, --agents ≥ 3 and --calls-per-day ≥ 0")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w") as out:
+        result = simulate_queue_log(
+            out,
+            start=args.start,
+            days=args.days,
+            agents=args.agents,
+            calls_per_day=args.calls_per_day,
+            plant_busy=args.plant_busy,
+            plant_away=args.plant_away,
+            seed=args.seed,
+        )
+    if args.shifts_out:
+        with args.shifts_out.open("w", newline="") as out:
+            write_shifts(out, result.shifts)
+    if args.truth_out:
+        _write_json(
+            args.truth_out,
+            [
+                {"detector": p.detector, "agent": p.agent, "day": p.day.isoformat()}
+                for p in result.planted
+            ],
+        )
+    print(f"wrote {result.lines} queue_log lines to {args.out} ({len(result.planted)} planted)")
+    return 0

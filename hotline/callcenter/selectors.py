@@ -1,0 +1,41 @@
+"""Every read of the call-center app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hotline.accounts.models import User
+from hotline.callcenter.models import AgentFinding, CallLogImport
+from hotline.domain.lifecycle import Role
+from hotline.workorders.models import WorkOrder
+
+# Agent findings and call logs are for the people who supervise the center.
+SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_supervise(user: User) -> bool:
+    return user.hotline_role in SUPERVISING_ROLES
+
+
+def order_call_ids() -> set[str]:
+    """Call ids that a work order was created from: the numerator of 受理率."""
+    return set(WorkOrder.objects.exclude(call_id="").values_list("call_id", flat=True))
+
+
+def agent_finding_list(
+    *, user: User, detector: str | None = None, agent: str | None = None
+) -> QuerySet[AgentFinding]:
+    if not can_supervise(user):
+        return AgentFinding.objects.none()
+    findings = AgentFinding.objects.all()
+    if detector:
+        findings = findings.filter(detector=detector)
+    if agent:
+        findings = findings.filter(agent=agent)
+    return findings
+
+
+def calllog_import_list(*, user: User) -> QuerySet[CallLogImport]:
+    if not can_supervise(user):
+        return CallLogImport.objects.none()
+    return CallLogImport.objects.all()

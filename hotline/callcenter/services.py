@@ -1,0 +1,182 @@
+"""Every write of the call-center app: importing a call log, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from hotline import clock
+from hotline.callcenter.models import AgentFinding, AgentStateSpan, Call, CallLogImport
+from hotline.domain import callcenter
+from hotline.domain.callcenter import CallLog
+from hotline.domain.detectors import away_from_post, long_busy
+from hotline.domain.detectors.finding import Finding
+
+BATCH = 5000
+
+
+class AlreadyImported(ValueError):
+    """The same file (by content) was imported before."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def agent_findings(
+    log: CallLog, shifts: Sequence[away_from_post.ShiftSlot] | None = None
+) -> list[Finding]:
+    """Run the agent detectors with the thresholds from settings."""
+    limits = settings.HOTLINE_CALLCENTER
+    found = long_busy.detect(log, long_busy.LongBusyThresholds(**limits["long_busy"]))
+    if shifts:
+        away_from_post.load_shifts(log, shifts)
+        found += away_from_post.detect(
+            log, away_from_post.AwayThresholds(**limits["away_from_post"])
+        )
+    return found
+
+
+def calllog_import(
+    *,
+    path: Path,
+    fmt: str = "auto",
+    actor_name: str = "",
+    shifts: Sequence[away_from_post.ShiftSlot] | None = None,
+) -> CallLogImport:
+    """话务数据导入: store a queue_log or CDR file's calls, agent spans and agent findings.
+
+    A file is imported once (by content); calls already stored from an overlapping file are
+    kept as they were and counted. Everything lands in one transaction or nothing does.
+    """
+    digest = file_sha256(path)
+    earlier = CallLogImport.objects.filter(sha256=digest).first()
+    if earlier is not None:
+        raise AlreadyImported(
+            f"{path}: this file was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} "
+            f"(as {earlier.source})"
+        )
+    tz = settings.TIME_ZONE
+    log = callcenter.load(path, fmt=fmt, tz=tz)
+    findings = agent_findings(log, shifts)
+    zone = ZoneInfo(tz)
+    try:
+        with transaction.atomic():
+            record = CallLogImport.objects.create(
+                source=str(path),
+                sha256=digest,
+                format=log.report.format,
+                lines=log.report.lines,
+                malformed=log.report.malformed,
+                report=log.report.as_dict(),
+                imported_at=clock.now(),
+                imported_by=actor_name,
+            )
+            before = Call.objects.count()
+            total = _store_calls(log, record, zone)
+            record.calls_added = Call.objects.count() - before
+            record.calls_already_known = total - record.calls_added
+            record.spans_added = _store_spans(log, record, zone)
+            AgentFinding.objects.bulk_create(
+                _finding_row(finding, record, zone) for finding in findings
+            )
+            record.save()
+    except IntegrityError:
+        raise AlreadyImported(f"{path}: this file is being imported by someone else") from None
+    return record
+
+
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return value.replace(tzinfo=zone) if value is not None else None
+
+
+def _batches(log: CallLog, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    cursor = log.con.execute(sql)
+    while rows := cursor.fetchmany(BATCH):
+        yield rows
+
+
+def _store_calls(log: CallLog, record: CallLogImport, zone: ZoneInfo) -> int:
+    total = 0
+    sql = (
+        "SELECT call_id, queue, caller, outcome, exit_reason, entered_at, answered_at, ended_at, "
+        "wait_seconds, talk_seconds, agent, ring_no_answer, first_line FROM calls "
+        "ORDER BY entered_at NULLS LAST, call_id"
+    )
+    for rows in _batches(log, sql):
+        total += len(rows)
+        Call.objects.bulk_create(
+            [
+                Call(
+                    call_id=row[0],
+                    source=record,
+                    queue=row[1] or "",
+                    caller=row[2] or "",
+                    outcome=row[3],
+                    exit_reason=row[4] or "",
+                    entered_at=_aware(row[5], zone),
+                    answered_at=_aware(row[6], zone),
+                    ended_at=_aware(row[7], zone),
+                    wait_seconds=row[8],
+                    talk_seconds=row[9],
+                    agent=row[10] or "",
+                    ring_no_answer=row[11],
+                    first_line=row[12],
+                )
+                for row in rows
+            ],
+            ignore_conflicts=True,
+        )
+    return total
+
+
+def _store_spans(log: CallLog, record: CallLogImport, zone: ZoneInfo) -> int:
+    if not log.has_agent_states:
+        return 0
+    total = 0
+    sql = (
+        "SELECT agent, state, reason, started_at, ended_at, first_line, end_line "
+        "FROM agent_spans ORDER BY agent, started_at"
+    )
+    for rows in _batches(log, sql):
+        total += len(rows)
+        AgentStateSpan.objects.bulk_create(
+            AgentStateSpan(
+                source=record,
+                agent=row[0],
+                state=row[1],
+                reason=row[2] or "",
+                started_at=row[3].replace(tzinfo=zone),
+                ended_at=row[4].replace(tzinfo=zone),
+                first_line=row[5],
+                end_line=row[6],
+            )
+            for row in rows
+        )
+    return total
+
+
+def _finding_row(finding: Finding, record: CallLogImport, zone: ZoneInfo) -> AgentFinding:
+    return AgentFinding(
+        source=record,
+        detector=finding.detector,
+        severity=finding.severity,
+        agent=finding.agent or "",
+        day=finding.day,
+        started_at=_aware(finding.started_at, zone),
+        ended_at=_aware(finding.ended_at, zone),
+        minutes=finding.minutes,
+        evidence=list(finding.evidence),
+        explanation=finding.explanation,
+    )
