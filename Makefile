@@ -42,6 +42,8 @@ test: lint typecheck pytest pytest-pg
 bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_callcenter.py
+	$(BIN)/python bench/bench_august_calls.py
 
 clean:
 	rm -rf $(VENV) var

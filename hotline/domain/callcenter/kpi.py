@@ -28,7 +28,10 @@ DEFINITIONS = {
     "occupancy": "占用率 = talk time / (logged-in time − paused time)",
     "acceptance_rate": "受理率 = answered calls that became a work order / answered calls",
     "agents_needed": "Erlang C agents for the interval's offered calls and AHT at the target "
-    "(default answer 80 % within 15 s, GB/T 33358-2016)",
+    "(default answer 80 % within 15 s, GB/T 33358-2016); erlang: that team's service level, "
+    "ASA, occupancy and P(wait); positions_needed adds shrinkage",
+    "expected_service_level_as_staffed": "Erlang C service level with the agents really "
+    "available in the interval (staffed_agents, rounded down)",
 }
 
 
@@ -184,6 +187,20 @@ def _staffing(
         )
         result["agents_needed"] = plan.agents
         result["positions_needed"] = plan.positions
+        result["erlang"] = {
+            "traffic_erlangs": plan.traffic_erlangs,
+            "service_level": plan.service_level,
+            "asa_seconds": plan.asa_seconds,
+            "occupancy": plan.occupancy,
+            "waiting_probability": plan.waiting_probability,
+        }
+        staffed = result["staffed_agents"]
+        if staffed is not None:
+            # What Erlang C expects from the agents who were really there (floor: whole people).
+            load = plan.traffic_erlangs
+            result["expected_service_level_as_staffed"] = erlang.service_level(
+                int(staffed), load, aht_seconds=aht, target_seconds=options.target_seconds
+            )
     return result
 
 
