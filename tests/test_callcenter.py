@@ -146,7 +146,8 @@ def test_cli_kpi_writes_the_report(tmp_path: Path) -> None:
     ):  # fmt: skip
         assert key in report
     assert report["offered"] == report["answered"] + report["abandoned"] > 0
-    assert len(report["intervals"]) == 48 and report["interval_minutes"] == 60
+    # Two days of calls, and the night shift logged in until 07:00 of the third.
+    assert len(report["intervals"]) == 48 + 8 and report["interval_minutes"] == 60
     assert "agents_needed" in report["intervals"][10]
     truth = json.loads((tmp_path / "truth.json").read_text())
     found = {(f["detector"], f["agent"], f["day"]) for f in report["findings"]}
@@ -190,6 +191,8 @@ def test_cli_staff_plans_a_day_from_a_forecast(tmp_path: Path) -> None:
         (("kpi", "--cdr", "missing.csv", "--json", "o.json"), "missing.csv: no such file"),
         (("kpi", "--cdr", "bad.csv", "--json", "o.json"), "CDR column(s) missing: outcome"),
         (("kpi", "--cdr", "bad.csv", "--interval", "7m", "--json", "o.json"), "interval"),
+        (("kpi", "--cdr", "bad.csv", "--service-level", "1.5", "--json", "o.json"),
+         "service_level must be between 0 and 1"),
         (("staff", "--calls", "10", "--interval-minutes", "30", "--aht-seconds", "0",
           "--json", "o.json"), "aht_seconds must be positive"),
         (("import", "notes.txt"), "cannot tell the format"),

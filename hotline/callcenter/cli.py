@@ -124,14 +124,6 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             service_level=args.service_level,
             shrinkage=args.shrinkage,
         )
-        erlang.staff_interval(  # checks the targets before the (long) load
-            calls=1,
-            interval_minutes=options.interval_minutes,
-            aht_seconds=1,
-            target_seconds=options.target_seconds,
-            service_level_goal=options.service_level,
-            shrinkage=options.shrinkage,
-        )
         shifts = read_shifts(args.shifts) if args.shifts else None
         fmt, path = ("queue_log", args.queue_log) if args.queue_log else ("cdr", args.cdr)
         log = callcenter.load(path, fmt=fmt, tz=settings.TIME_ZONE)

@@ -182,6 +182,11 @@ def staff_day(
     ]
 
 
+def check_targets(*, target_seconds: float, service_level_goal: float, shrinkage: float) -> None:
+    """Raise :class:`StaffingInputError` for targets no plan could meet."""
+    _check(0.0, 1.0, 1.0, target_seconds, service_level_goal, shrinkage)
+
+
 def _check(
     calls: float,
     interval_minutes: float,

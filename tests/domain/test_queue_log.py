@@ -240,6 +240,23 @@ def test_leaving_one_of_two_queues_keeps_the_agent_logged_in(tmp_path: Path) -> 
     assert spans(log, "SIP/8001") == [("ready", None, 0, 200), ("logged_out", None, 200, 300)]
 
 
+def test_chan_agent_logins_count_as_membership(tmp_path: Path) -> None:
+    log = load(
+        tmp_path,
+        line(0, "NONE", "Agent/1001", "AGENTLOGIN", "SIP/8001-0001"),
+        line(900, "NONE", "Agent/1001", "AGENTLOGOFF", "SIP/8001-0001", 900),
+        line(1000, "NONE", "Agent/1001", "AGENTCALLBACKLOGIN", "8001@default"),
+        line(1200, "NONE", "Agent/1001", "AGENTCALLBACKLOGOFF", "8001@default", 200, "Autologoff"),
+        line(1500, "NONE", "SIP/8009", "ADDMEMBER", ""),
+    )
+    assert spans(log, "Agent/1001") == [
+        ("ready", None, 0, 900),
+        ("logged_out", None, 900, 1000),
+        ("ready", None, 1000, 1200),
+        ("logged_out", None, 1200, 1500),
+    ]
+
+
 def test_a_static_member_who_never_logs_in_counts_as_logged_in(tmp_path: Path) -> None:
     log = load(
         tmp_path,
@@ -273,10 +290,11 @@ def test_kpis_of_a_small_log(tmp_path: Path) -> None:
     assert report["aht_seconds"] == pytest.approx(150.0)
     assert report["occupancy"] == pytest.approx(300 / 1800)
     assert report["acceptance"] == {"answered": 2, "with_order": 1, "acceptance_rate": 0.5}
-    assert [row["start"] for row in report["intervals"]] == ["2026-03-02T09:00:00"]
-    interval = report["intervals"][0]
-    assert interval["staffed_agents"] == pytest.approx(1.0)
-    assert interval["agents_needed"] >= 1
+    busy, quiet = report["intervals"]  # the agent stays logged in past the last call
+    assert (busy["start"], quiet["start"]) == ("2026-03-02T09:00:00", "2026-03-02T09:15:00")
+    assert busy["staffed_agents"] == pytest.approx(1.0) and busy["agents_needed"] >= 1
+    assert (quiet["offered"], quiet["connect_rate"], quiet["agents_needed"]) == (0, None, 0)
+    assert quiet["occupancy"] == 0.0
     (agent,) = report["agents"]
     assert (agent["answered"], agent["logged_in_seconds"], agent["talk_seconds"]) == (2, 1800, 300)
     assert report["days"][0]["key"] == "2026-03-02"

@@ -47,6 +47,11 @@ class KpiOptions:
     shrinkage: float = 0.0
 
     def __post_init__(self) -> None:
+        erlang.check_targets(
+            target_seconds=self.target_seconds,
+            service_level_goal=self.service_level,
+            shrinkage=self.shrinkage,
+        )
         minutes = self.interval_minutes
         if minutes <= 0 or DAY_MINUTES % minutes:
             raise KpiInputError(
@@ -142,22 +147,27 @@ def _keyed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def interval_table(log: CallLog, options: KpiOptions) -> list[dict[str, Any]]:
-    """Per interval: call counts and rates, staffed agents, pauses, and Erlang C's answer."""
+    """Per interval: call counts and rates, staffed agents, pauses, and Erlang C's answer.
+
+    Every interval with calls or with agents logged in has a row, quiet ones included.
+    """
     width = f"INTERVAL {options.interval_minutes} MINUTE"
-    rows = log.rows(
-        f"SELECT time_bucket({width}, entered_at) AS start, {_CALL_COUNTS} FROM calls "
-        f"WHERE entered_at IS NOT NULL GROUP BY 1 ORDER BY 1"
-    )
+    counts = {
+        row.pop("start"): row
+        for row in log.rows(
+            f"SELECT time_bucket({width}, entered_at) AS start, {_CALL_COUNTS} FROM calls "
+            f"WHERE entered_at IS NOT NULL GROUP BY 1"
+        )
+    }
     seconds = _agent_seconds_by_interval(log, width)
-    overall_aht = log.rows("SELECT avg(talk_seconds) AS aht FROM calls WHERE outcome = 'answered'")[
-        0
-    ]["aht"]
+    aht_rows = log.rows("SELECT avg(talk_seconds) AS aht FROM calls WHERE outcome = 'answered'")
+    overall_aht = aht_rows[0]["aht"]
+    quiet = dict.fromkeys(("offered", "answered", "abandoned", "answered_within_15s"), 0)
     table = []
-    for row in rows:
-        start = row.pop("start")
-        agent = seconds.get(start, {})
+    for start in sorted(counts.keys() | seconds.keys()):
+        row = counts.get(start) or {**quiet, "asa_seconds": None, "aht_seconds": None}
         entry = call_rates({"start": start.isoformat(), **row})
-        entry.update(_staffing(entry, agent, options, overall_aht))
+        entry.update(_staffing(entry, seconds.get(start, {}), options, overall_aht))
         table.append(entry)
     return table
 

@@ -44,17 +44,18 @@ def day_plan(
     shrinkage: float,
 ) -> dict[str, Any]:
     """Erlang C for every interval of the forecast, with totals in agent-hours."""
-    intervals = []
-    for start, calls, aht in forecast:
-        plan = erlang.staff_interval(
-            calls=calls,
-            interval_minutes=interval_minutes,
-            aht_seconds=aht,
-            target_seconds=target_seconds,
-            service_level_goal=service_level,
-            shrinkage=shrinkage,
-        )
-        intervals.append({"start": start, **plan.as_dict()})
+    plans = erlang.staff_day(
+        [calls for _, calls, _ in forecast],
+        interval_minutes=interval_minutes,
+        aht_seconds=[aht for _, _, aht in forecast],
+        target_seconds=target_seconds,
+        service_level_goal=service_level,
+        shrinkage=shrinkage,
+    )
+    intervals = [
+        {"start": start, **plan.as_dict()}
+        for (start, _, _), plan in zip(forecast, plans, strict=True)
+    ]
     hours = interval_minutes / 60
     return {
         "intervals": intervals,

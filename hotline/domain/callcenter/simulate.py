@@ -57,7 +57,13 @@ class _Emit(Protocol):
 class _Agent:
     name: str
     shift: tuple[int, int]
-    unavailable: list[tuple[float, float]] = field(default_factory=list)
+    logged_in: list[tuple[float, float]] = field(default_factory=list)  # in time order
+    away: list[tuple[float, float]] = field(default_factory=list)  # pauses, absences
+
+    def forget_before(self, stamp: float) -> None:
+        """Drop windows that ended before ``stamp`` (a night shift reaches into the next day)."""
+        self.logged_in = [span for span in self.logged_in if span[1] > stamp]
+        self.away = [span for span in self.away if span[1] > stamp]
 
 
 def simulate_queue_log(
@@ -121,6 +127,10 @@ def _simulate_day(
         fields = "|".join(str(value) for value in data)
         events.append((stamp, next(seq), f"{stamp}|{callid}|{queue}|{agent}|{event}|{fields}\n"))
 
+    for agent in roster:
+        agent.forget_before(midnight - 6 * 3600)
+        if agent.shift == SHIFTS[2] and not agent.logged_in:
+            _night_before(rng, agent, midnight, emit, result, zone)
     early = [agent for agent in roster if agent.shift == SHIFTS[0]]
     victims = rng.sample(early, min(len(early), plant_busy + plant_away))
     busy, away = victims[:plant_busy], victims[plant_busy:]
@@ -134,11 +144,11 @@ def _simulate_day(
     for agent in away:
         start = midnight + 13 * 3600 + rng.randint(300, 1200)
         end = start + rng.randint(60, 90) * 60
-        agent.unavailable.append((start, end))
+        agent.away.append((start, end))
         emit(start, "NONE", agent.name, "REMOVEMEMBER")
         emit(end, "NONE", agent.name, "ADDMEMBER")
         result.planted.append(Planted("away_from_post", agent.name, day, *_span(start, end, zone)))
-    _serve_calls(rng, roster, midnight, calls_per_day, emit)
+    result.calls += _serve_calls(rng, roster, midnight, calls_per_day, emit)
     return events
 
 
@@ -160,7 +170,7 @@ def _plan_agent_day(
     result.shifts.append(ShiftSlot(agent.name, *_span(begin, end, zone)))
     login = begin - rng.randint(60, 600)
     logout = end + rng.randint(30, 300)
-    agent.unavailable = [(-math.inf, login), (logout, math.inf)]
+    agent.logged_in.append((login, logout))
     emit(login, "NONE", agent.name, "ADDMEMBER")
     for hour in (1.5, 5.5):  # two short breaks
         at = begin + hour * 3600 + rng.randint(-900, 900)
@@ -171,8 +181,25 @@ def _plan_agent_day(
     emit(logout, "NONE", agent.name, "REMOVEMEMBER")
 
 
+def _night_before(
+    rng: random.Random,
+    agent: _Agent,
+    midnight: float,
+    emit: _Emit,
+    result: SimulatedCenter,
+    zone: ZoneInfo,
+) -> None:
+    """The log starts at midnight with last night's shift already at the phones."""
+    end = midnight + (SHIFTS[2][1] - 24) * 3600
+    logout = end + rng.randint(30, 300)
+    result.shifts.append(ShiftSlot(agent.name, *_span(midnight, end, zone)))
+    agent.logged_in.append((midnight, logout))
+    emit(midnight, "NONE", agent.name, "ADDMEMBER")
+    emit(logout, "NONE", agent.name, "REMOVEMEMBER")
+
+
 def _pause(emit: _Emit, agent: _Agent, start: float, end: float, reason: str) -> None:
-    agent.unavailable.append((start, end))
+    agent.away.append((start, end))
     emit(start, "NONE", agent.name, "PAUSE", reason)
     emit(end, "NONE", agent.name, "UNPAUSE", reason)
 
@@ -205,15 +232,22 @@ def _free_at(agent: _Agent, at: float) -> float:
     moved = True
     while moved:
         moved = False
-        for start, end in agent.unavailable:
+        for start, end in agent.away:
             if start <= at < end:
                 at, moved = end, True
+        window = next((span for span in agent.logged_in if at < span[1]), None)
+        if window is None:
+            return math.inf
+        if at < window[0]:
+            at, moved = window[0], True
     return at
 
 
 def _serve_calls(
     rng: random.Random, roster: list[_Agent], midnight: float, calls_per_day: int, emit: _Emit
-) -> None:
+) -> int:
+    """First come, first served; returns the number of calls."""
+    number = -1
     free = [(_free_at(agent, midnight), index) for index, agent in enumerate(roster)]
     heapq.heapify(free)
     for number, arrival in enumerate(_arrivals(rng, midnight, calls_per_day)):
@@ -244,3 +278,4 @@ def _serve_calls(
         ender = "COMPLETECALLER" if rng.random() < 0.6 else "COMPLETEAGENT"
         emit(connect + talk, callid, agent.name, ender, hold, talk, 1)
         heapq.heappush(free, (connect + talk + rng.randint(5, 30), index))
+    return number + 1
