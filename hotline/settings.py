@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "hotline.accounts",
     "hotline.workorders",
     "hotline.callcenter",
+    "hotline.open311",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,13 @@ HOTLINE_SLA_DEFAULTS = {
     "urgent": {"accept_hours": 0.5, "handle_days": 1.0},
 }
 HOTLINE_CENTER_UNIT = "center"
+# Open311 GeoReport v2 discovery document.
+HOTLINE_OPEN311 = {
+    "changeset": "2026-11-27T00:00:00+08:00",
+    "contact": "12345 政务服务便民热线 hotline center",
+    "key_service": "API keys are issued by the hotline center's administrators "
+    "(admin: Open311 API keys)",
+}
 # Agent detectors (话务监督): thresholds for long_busy (长时间置忙) and away_from_post (脱岗).
 HOTLINE_CALLCENTER = {
     "long_busy": {

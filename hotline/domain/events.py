@@ -83,6 +83,9 @@ class OrderSnapshot:
     caller_name: str = ""
     caller_phone: str = ""
     caller_address: str = ""
+    caller_email: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
     call_id: str = ""  # the call (来电) this order was taken from, for 受理率
     current_unit: str = ""
     first_unit: str = ""  # 首接单位: the first unit an order was dispatched to
@@ -112,6 +115,10 @@ def _time(value: Any) -> datetime | None:
     return parsed
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _create(record: EventRecord) -> OrderSnapshot:
     data = record.data
     caller = data.get("caller") or {}
@@ -131,6 +138,9 @@ def _create(record: EventRecord) -> OrderSnapshot:
         caller_name=str(caller.get("name", "") or ""),
         caller_phone=str(caller.get("phone", "") or ""),
         caller_address=str(caller.get("address", "") or ""),
+        caller_email=str(caller.get("email", "") or ""),
+        latitude=_float(data.get("lat")),
+        longitude=_float(data.get("long")),
         call_id=str(data.get("call_id", "") or ""),
     )
 

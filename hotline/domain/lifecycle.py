@@ -256,6 +256,16 @@ def check_guards(
         guard(facts, data, to_unit)
 
 
+def _point(data: Mapping[str, Any]) -> None:
+    """Latitude and longitude come together, as numbers on the globe."""
+    lat, long = data.get("lat"), data.get("long")
+    if lat is None and long is None:
+        return
+    for field, value, limit in (("lat", lat, 90), ("long", long, 180)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
+            raise GuardFailed(field, f"must be a number between -{limit} and {limit}")
+
+
 def _guard_create(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
     _choice(data, "channel", Channel)
     _choice(data, "kind", Kind)
@@ -263,6 +273,7 @@ def _guard_create(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> N
     _text(data, "text")
     if data.get("urgency") is not None:
         _choice(data, "urgency", Urgency)
+    _point(data)
     call_id = data.get("call_id")
     if call_id is not None and (not isinstance(call_id, str) or len(call_id) > 64):
         raise GuardFailed("call_id", "must be text of at most 64 characters")

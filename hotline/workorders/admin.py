@@ -73,7 +73,7 @@ class WorkOrderAdmin(ReadOnlyAdmin):
     list_filter = ("state", "kind", "channel", "urgency")
     search_fields = ("number", "text")
     # Unmasking goes through the API, where every reveal is logged.
-    exclude = ("caller_name", "caller_phone", "caller_address")
+    exclude = ("caller_name", "caller_phone", "caller_address", "caller_email")
     inlines = [EventInline]
 
 

@@ -23,6 +23,9 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     is_active = models.BooleanField(default=True)
+    # Shown to citizens' apps (Open311 services): what the category covers, search words.
+    description = models.TextField(blank=True)
+    keywords = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -94,6 +97,9 @@ class WorkOrder(models.Model):
     caller_name = models.CharField(max_length=100, blank=True)
     caller_phone = models.CharField(max_length=32, blank=True, db_index=True)
     caller_address = models.CharField(max_length=300, blank=True)
+    caller_email = models.CharField(max_length=254, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
     call_id = models.CharField(max_length=64, blank=True, db_index=True)
     current_unit = models.CharField(max_length=64, blank=True, db_index=True)
     first_unit = models.CharField(max_length=64, blank=True)

@@ -235,11 +235,22 @@ def workorder_create(
     caller_name: str = "",
     caller_phone: str = "",
     caller_address: str = "",
+    caller_email: str = "",
+    lat: float | None = None,
+    long: float | None = None,
+    attributes: Mapping[str, str] | None = None,
     call_id: str = "",
     idempotency_key: str | None = None,
 ) -> WorkOrder:
     """受理: register a citizen's request as a new work order."""
-    caller = _clean({"name": caller_name, "phone": caller_phone, "address": caller_address})
+    caller = _clean(
+        {
+            "name": caller_name,
+            "phone": caller_phone,
+            "address": caller_address,
+            "email": caller_email,
+        }
+    )
     data = _clean(
         {
             "channel": channel,
@@ -249,6 +260,9 @@ def workorder_create(
             "location": location,
             "urgency": urgency,
             "caller": caller or None,
+            "lat": lat,
+            "long": long,
+            "attributes": dict(attributes) if attributes else None,
             "call_id": call_id,
         }
     )

@@ -1,0 +1,168 @@
+"""Open311 reads: public by design, so personal data never leaves, and 举报 never shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from hotline import clock
+from hotline.accounts.models import Unit
+from hotline.domain.lifecycle import OPEN_STATES, Action, Kind
+from hotline.domain.masking import mask_text
+from hotline.open311.render import Open311Error
+from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
+
+MAX_REQUESTS = 1000
+MAX_WINDOW = timedelta(days=90)
+# Public replies: what the unit answered, or the agent's direct answer.
+PUBLIC_REPLIES = {Action.REPLY: "text", Action.ANSWER_DIRECTLY: "answer"}
+
+
+def services() -> list[dict[str, Any]]:
+    rows = Category.objects.filter(is_active=True).select_related("parent").order_by("code")
+    with_attributes = set(
+        Category.objects.filter(attributes__isnull=False).values_list("code", flat=True)
+    )
+    return [
+        {
+            "service_code": category.code,
+            "service_name": category.name,
+            "description": category.description,
+            "metadata": category.code in with_attributes,
+            "type": "realtime",
+            "keywords": category.keywords,
+            "group": category.parent.name if category.parent else "",
+        }
+        for category in rows
+    ]
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": attribute.variable,
+                "code": attribute.code,
+                "datatype": attribute.datatype,
+                "required": attribute.required,
+                "datatype_description": attribute.datatype_description,
+                "order": attribute.order,
+                "description": attribute.description,
+                "values": [
+                    {"key": value.get("key", ""), "name": value.get("name", "")}
+                    for value in attribute.values or []
+                ],
+            }
+            for attribute in category.attributes.order_by("order", "code")
+        ],
+    }
+
+
+def _public() -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.exclude(kind=Kind.REPORT)
+
+
+def requests(
+    *,
+    ids: list[str] | None = None,
+    service_codes: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """GET requests: by ids (which override every other filter), else the filters within a
+    window of at most 90 days (default: the last 90), newest first, at most 1,000."""
+    orders = _public()
+    if ids:
+        orders = orders.filter(number__in=ids[:MAX_REQUESTS])
+    else:
+        end = end or clock.now()
+        start = start or end - MAX_WINDOW
+        if end < start:
+            raise Open311Error(400, "end_date is before start_date")
+        if end - start > MAX_WINDOW:
+            raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+        orders = orders.filter(created_at__gte=start, created_at__lte=end)
+        if service_codes:
+            orders = orders.filter(category__in=service_codes)
+        if status:
+            orders = _by_status(orders, status)
+    return _as_requests(orders.order_by("-created_at")[:MAX_REQUESTS])
+
+
+def _by_status(orders: QuerySet[WorkOrder], status: list[str]) -> QuerySet[WorkOrder]:
+    unknown = set(status) - {"open", "closed"}
+    if unknown:
+        raise Open311Error(400, f"status must be open or closed, not {', '.join(sorted(unknown))}")
+    if status == ["open"]:
+        return orders.filter(state__in=OPEN_STATES)
+    if status == ["closed"]:
+        return orders.exclude(state__in=OPEN_STATES)
+    return orders
+
+
+def request(number: str) -> dict[str, Any]:
+    found = _as_requests(_public().filter(number=number))
+    if not found:
+        raise Open311Error(404, f"service_request_id {number} not found")
+    return found[0]
+
+
+def request_id_for_token(token: str) -> dict[str, Any]:
+    """Our tokens are the request ids themselves: requests are created synchronously."""
+    if not _public().filter(number=token).exists():
+        raise Open311Error(404, f"token {token} not found")
+    return {"service_request_id": token, "token": token}
+
+
+def _as_requests(orders: Iterable[WorkOrder]) -> list[dict[str, Any]]:
+    orders = list(orders)
+    notes = _status_notes([order.pk for order in orders])
+    names = dict(Category.objects.values_list("code", "name"))
+    units = dict(Unit.objects.values_list("code", "name"))
+    local = timezone.get_current_timezone()
+    return [
+        {
+            "service_request_id": order.number,
+            "status": "open" if order.state in OPEN_STATES else "closed",
+            "status_notes": notes.get(order.pk, ""),
+            "service_name": names.get(order.category, order.category),
+            "service_code": order.category,
+            "description": mask_text(order.text),
+            "agency_responsible": units.get(order.current_unit or order.first_unit, ""),
+            "service_notice": "",
+            "requested_datetime": order.created_at.astimezone(local),
+            "updated_datetime": order.updated_at.astimezone(local),
+            "expected_datetime": order.handle_deadline.astimezone(local)
+            if order.handle_deadline
+            else None,
+            "address": mask_text(order.location),
+            "address_id": "",
+            "zipcode": "",
+            "lat": order.latitude,
+            "long": order.longitude,
+            "media_url": "",
+        }
+        for order in orders
+    ]
+
+
+def _status_notes(order_ids: list[int]) -> dict[int, str]:
+    """The last public reply of each order (答复意见), personal data masked."""
+    notes: dict[int, str] = {}
+    events = (
+        WorkOrderEvent.objects.filter(order_id__in=order_ids, action__in=list(PUBLIC_REPLIES))
+        .order_by("order_id", "seq")
+        .values_list("order_id", "action", "data")
+    )
+    for order_id, action, data in events:
+        notes[order_id] = mask_text(str((data or {}).get(PUBLIC_REPLIES[Action(action)], "")))
+    return notes
