@@ -114,6 +114,67 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_import_requests(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from hotline.domain.request_import import MappingError, load_mapping, read_rows
+    from hotline.exchange.services import requests_import
+
+    _migrate()
+    try:
+        mapping = load_mapping(Path(args.mapping))
+        total = sum(1 for _ in read_rows(Path(args.file)))
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("importing", total=total)
+            result = requests_import(
+                path=Path(args.file), mapping=mapping, progress=lambda n: bar.advance(task, n)
+            )
+    except MappingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for row, problem in result.errors[:100]:
+        print(f"{args.file}:{row}: {problem}", file=sys.stderr)
+    if len(result.errors) > 100:
+        print(f"... and {len(result.errors) - 100} more bad rows", file=sys.stderr)
+    print(
+        f"{result.rows} rows: {result.created} orders created, {result.advanced} moved on, "
+        f"{result.unchanged} already up to date, {len(result.errors)} not imported"
+    )
+    return 1 if result.errors else 0
+
+
+def cmd_outbox_deliver(args: argparse.Namespace) -> int:
+    import time
+
+    from hotline.notify.services import outbox_deliver
+
+    _migrate()
+    while True:
+        result = outbox_deliver(batch=args.batch)
+        if result.sent or result.retried or result.failed or args.once:
+            print(f"sent {result.sent}, to retry {result.retried}, given up {result.failed}")
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
+def cmd_outbox_status(args: argparse.Namespace) -> int:
+    from django.db.models import Count
+
+    from hotline.notify.models import OutboxMessage
+
+    _migrate()
+    counts = dict(
+        OutboxMessage.objects.values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    print(
+        ", ".join(f"{status} {counts.get(status, 0)}" for status in ("pending", "sent", "failed"))
+    )
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from hotline.accounts.models import ApiToken, User
 
@@ -175,6 +236,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
     p = esub.add_parser("verify", parents=[common], help="re-walk the hash chain")
     p.set_defaults(func=cmd_verify)
+
+    imports = sub.add_parser("import", parents=[common], help="import other systems' data")
+    isub = imports.add_subparsers(dest="import_command", required=True)
+    p = isub.add_parser(
+        "requests", parents=[common], help="requests of another 311/12345 system (CSV/Excel)"
+    )
+    p.add_argument("file")
+    p.add_argument("--mapping", required=True, help="TOML mapping (see examples/)")
+    p.set_defaults(func=cmd_import_requests)
+
+    outbox = sub.add_parser("outbox", parents=[common], help="notifications waiting to go out")
+    osub = outbox.add_subparsers(dest="outbox_command", required=True)
+    p = osub.add_parser("deliver", parents=[common], help="send due messages (a worker)")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    p.set_defaults(func=cmd_outbox_deliver)
+    p = osub.add_parser("status", parents=[common], help="pending / sent / failed counts")
+    p.set_defaults(func=cmd_outbox_status)
 
     from hotline.callcenter.cli import add_commands as add_callcenter_commands
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "hotline.workorders",
     "hotline.callcenter",
     "hotline.open311",
+    "hotline.notify",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,11 @@ HOTLINE_SLA_DEFAULTS = {
     "urgent": {"accept_hours": 0.5, "handle_days": 1.0},
 }
 HOTLINE_CENTER_UNIT = "center"
+# Outbox delivery back ends per channel (hotline outbox deliver); the console prints.
+HOTLINE_NOTIFY_BACKENDS = {
+    "sms": "hotline.notify.backends.ConsoleBackend",
+    "email": "hotline.notify.backends.ConsoleBackend",
+}
 # Open311 GeoReport v2 discovery document.
 HOTLINE_OPEN311 = {
     "changeset": "2026-11-27T00:00:00+08:00",

@@ -28,7 +28,10 @@ def _populate(world: World) -> None:
 
 
 def _wipe() -> None:
+    from hotline.notify.models import OutboxMessage
+
     remove_event_guard(connection)
+    OutboxMessage.objects.all().delete()
     WorkOrderEvent.objects.all().delete()
     from hotline.workorders.models import IdempotencyKey, PersonalDataAccess
 

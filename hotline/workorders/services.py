@@ -32,6 +32,7 @@ from hotline.domain.events import (
 )
 from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
 from hotline.domain.sla import WorkingCalendar
+from hotline.notify.outbox import outbox_enqueue
 from hotline.workorders.models import (
     CalendarDay,
     Category,
@@ -93,7 +94,10 @@ def _link(order: WorkOrder, record: EventRecord) -> tuple[str, str]:
 
 
 def _insert_event(order: WorkOrder, record: EventRecord, prev: str, digest: str) -> None:
-    WorkOrderEvent.from_record(record, order_id=order.pk, prev_hash=prev, hash=digest).save()
+    """The event, and in the same transaction the notices it causes (transactional outbox)."""
+    event = WorkOrderEvent.from_record(record, order_id=order.pk, prev_hash=prev, hash=digest)
+    event.save()
+    outbox_enqueue(event=event, record=record, order=order.to_snapshot())
 
 
 _ROW_FIELDS = (*(f for f in OrderSnapshot.__dataclass_fields__ if f != "number"), "last_hash")
@@ -204,6 +208,13 @@ def _next_number(at: datetime) -> str:
 
 
 _sqlite_writer = threading.RLock()
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One transaction around several changes that must land together (e.g. an imported row)."""
+    with _write_transaction():
+        yield
 
 
 @contextmanager
