@@ -23,6 +23,7 @@ from hotline.callcenter.services import calllog_import
 from hotline.domain import callcenter
 from hotline.domain.callcenter.simulate import simulate_queue_log
 from hotline.domain.lifecycle import Role
+from hotline.open311.models import Open311Key
 from hotline.paths import VAR_DIR
 from hotline.workorders import services as s
 from hotline.workorders.models import Category, SlaPolicy, WorkOrder
@@ -251,6 +252,10 @@ def _seed_call_center(orders: int) -> list[str]:
 
 def _print_logins(out: TextIO, orders: int) -> None:
     out.write(f"demo city ready: {orders} orders, {Unit.objects.count()} units\n")
+    key, _ = Open311Key.objects.get_or_create(
+        name="demo city app", defaults={"account": User.objects.get(username="agent")}
+    )
+    out.write(f"Open311 GeoReport v2: /open311/v2/discovery.json  (api_key {key.key})\n")
     calls = CallLogImport.objects.first()
     if calls is not None:
         out.write(

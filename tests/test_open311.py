@@ -145,6 +145,8 @@ def test_xml_and_json_follow_the_spec_examples(
     definition = client.get("/open311/v2/services/noise.json").json()
     assert definition["attributes"][0]["values"][1] == {"key": "day", "name": "白天"}
     (request,) = client.get(f"/open311/v2/requests/{number}.json").json()
+    example = ElementTree.fromstring(SPEC_XML["requests"]).find("request")
+    assert example is not None and set(request) == {child.tag for child in example}
     assert request["status"] == "open" and request["lat"] == pytest.approx(39.9042)
     assert request["requested_datetime"].endswith("+08:00")
 
