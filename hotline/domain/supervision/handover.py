@@ -1,0 +1,85 @@
+"""Handover metrics (工单流转): on each order's unit sequence with consecutive repeats collapsed,
+handovers = changes of unit, revisits = positions whose unit appeared earlier, ABA = a unit equal
+to the one two positions back. Per order, per unit, per ordered unit pair (the bounce network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.domain.detectors.base import rows
+from hotline.domain.supervision.eventlog import EventLog
+
+STEPS_SQL = """
+CREATE OR REPLACE TEMP TABLE steps AS
+WITH held AS (
+  SELECT order_id, seq, holder AS unit,
+         lag(holder) OVER (PARTITION BY order_id ORDER BY seq) AS before
+  FROM events WHERE holder IS NOT NULL AND holder <> ''
+), collapsed AS (
+  SELECT order_id, seq, unit, row_number() OVER (PARTITION BY order_id ORDER BY seq) AS pos
+  FROM held WHERE before IS NULL OR before <> unit
+)
+SELECT *,
+  lag(unit) OVER (PARTITION BY order_id ORDER BY pos) AS came_from,
+  min(pos) OVER (PARTITION BY order_id, unit) < pos AS revisit,
+  coalesce(lag(unit, 2) OVER (PARTITION BY order_id ORDER BY pos) = unit, false) AS aba
+FROM collapsed
+"""
+
+
+def handover_metrics(log: EventLog) -> dict[str, Any]:
+    log.con.execute(STEPS_SQL)
+    summary = rows(
+        log,
+        """
+        WITH per_order AS (
+          SELECT order_id, count(*) - 1 AS handovers, count(*) FILTER (WHERE revisit) AS revisits,
+                 count(*) FILTER (WHERE aba) AS aba
+          FROM steps GROUP BY order_id
+        )
+        SELECT (SELECT count(DISTINCT order_id) FROM events) AS cases,
+               (SELECT count(*) FROM events) AS events,
+               coalesce(sum(handovers), 0) AS handovers, coalesce(sum(revisits), 0) AS revisits,
+               count(*) FILTER (WHERE revisits > 0) AS cases_with_revisit,
+               count(*) FILTER (WHERE aba > 0) AS cases_with_aba
+        FROM per_order
+        """,
+    )[0]
+    return {key: int(value) for key, value in summary.items()}
+
+
+def unit_pairs(log: EventLog, limit: int = 500) -> list[dict[str, Any]]:
+    """The bounce network: handovers from one unit to another, and how many of them were
+    back to a unit the order had already left."""
+    return rows(
+        log,
+        """
+        SELECT came_from AS "from", unit AS "to", count(*) AS handovers,
+               count(*) FILTER (WHERE revisit) AS back_again,
+               count(DISTINCT order_id) AS orders
+        FROM steps WHERE came_from IS NOT NULL
+        GROUP BY came_from, unit ORDER BY handovers DESC, "from", "to" LIMIT ?
+        """,
+        [limit],
+    )
+
+
+def unit_handovers(log: EventLog) -> dict[str, dict[str, int]]:
+    found = rows(
+        log,
+        """
+        WITH outgoing AS (
+          SELECT came_from AS unit, count(*) AS handed_on FROM steps
+          WHERE came_from IS NOT NULL GROUP BY 1
+        ), incoming AS (
+          SELECT unit, count(DISTINCT order_id) AS orders,
+                 count(*) FILTER (WHERE came_from IS NOT NULL) AS received,
+                 count(*) FILTER (WHERE revisit) AS received_again
+          FROM steps GROUP BY 1
+        )
+        SELECT i.unit, i.orders, i.received, i.received_again,
+               coalesce(o.handed_on, 0) AS handed_on
+        FROM incoming i LEFT JOIN outgoing o USING (unit)
+        """,
+    )
+    return {row.pop("unit"): row for row in found}
