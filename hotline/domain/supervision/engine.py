@@ -87,7 +87,7 @@ def supervise(
     for finding in findings:
         per_unit.setdefault(finding.unit or "", Counter())[finding.detector] += 1
     handovers = unit_handovers(log)
-    units = [
+    units: list[dict[str, Any]] = [
         {
             "unit": unit,
             "name": (unit_names or {}).get(unit, unit),
