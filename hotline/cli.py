@@ -257,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_outbox_status)
 
     from hotline.callcenter.cli import add_commands as add_callcenter_commands
+    from hotline.supervision.cli import add_commands as add_supervision_commands
+
+    add_supervision_commands(sub, common)
 
     add_callcenter_commands(sub, common)
 

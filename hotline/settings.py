@@ -128,6 +128,15 @@ HOTLINE_OPEN311 = {
     "key_service": "API keys are issued by the hotline center's administrators "
     "(admin: Open311 API keys)",
 }
+# Order detectors (天眼): thresholds per detector code; empty means the documented defaults.
+HOTLINE_SUPERVISION: dict[str, dict[str, float]] = {
+    "bounce": {"min_returns": 5, "max_units": 6},
+    "rejected_close": {"min_rejections": 2},
+    "stalled": {"working_days": 5},
+    "repeat_request": {"within_days": 30},
+    "boilerplate_reply": {"min_orders": 5, "min_characters": 6},
+    "unsatisfied_after_close": {"max_bad_score": 2},
+}
 # Agent detectors (话务监督): thresholds for long_busy (长时间置忙) and away_from_post (脱岗).
 HOTLINE_CALLCENTER = {
     "long_busy": {

@@ -160,3 +160,12 @@ def add_working_days(log: EventLog, working: Callable[[date], bool]) -> None:
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     log.con.execute("CREATE OR REPLACE TEMP TABLE workdays (day DATE)")
     log.con.executemany("INSERT INTO workdays VALUES (?)", [[day] for day in days if working(day)])
+
+
+def restrict_since(log: EventLog, since: date) -> None:
+    """Keep only orders created on or after ``since``."""
+    log.con.execute(
+        "DELETE FROM events WHERE order_id IN (SELECT order_id FROM events "
+        "WHERE seq = 1 AND CAST(ts AS DATE) < ?)",
+        [since],
+    )

@@ -1,0 +1,309 @@
+"""A city's event log in the interchange format, with planted misconduct and the truth.
+
+Clean orders follow the book: dispatched, accepted within the 签收 limit, the citizen contacted,
+a reply written for that case, closure requested well within the 办理 limit, approved, followed
+up and found satisfied. A share of orders gets exactly one kind of misconduct, and the truth
+records which detectors must fire for it. Misconduct is planted only in orders that finish well
+before the end of the log, so nothing else (an order still open at the end) muddies the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+KINDS = (
+    "bounce",
+    "rejected_return",
+    "rejected_close",
+    "close_without_contact",
+    "overdue_accept",
+    "overdue_handle",
+    "stalled",
+    "unsatisfied_after_close",
+    "repeat_request",
+    "boilerplate_reply",
+)
+# What else a planted kind makes true: an order left to rot is also past its deadline.
+ALSO_TRUE = {"stalled": ("overdue_handle",)}
+STREETS = [s + t for s in "幸福和平建设解放人民" for t in ("东", "西")]
+COMMUNITIES = [a + b for a in "翠金阳锦碧丽银紫" for b in ("苑", "园", "湾")]
+PROBLEMS = (
+    "夜间施工噪音扰民",
+    "小区电梯长期停运",
+    "路灯损坏无人维修",
+    "占道经营影响通行",
+    "下水道堵塞污水外溢",
+    "拖欠农民工工资",
+    "餐馆油烟扰民",
+    "违章搭建占用绿地",
+    "公交站台破损",
+    "学校周边交通拥堵",
+)
+ACTIONS = [
+    "约谈责任方",
+    "现场督促整改",
+    "组织清理疏通",
+    "下达整改通知书",
+    "协调物业维修",
+    "联合执法检查",
+    "更换损坏设施",
+    "调解双方诉求",
+]
+HANDLERS = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
+BOILERPLATE_BURST = 6  # a lazy unit's template goes out to several orders in a row
+LAZY_REPLY = "您反映的问题已收到，我单位高度重视，正在积极处理中，感谢您的监督。"
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+@dataclass
+class SimulatedLog:
+    orders: int = 0
+    events: int = 0
+    truth: set[tuple[str, str]] = field(default_factory=set)  # (detector, order)
+    planted: dict[str, int] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+
+class _Order:
+    """Builds one order's events, each later than the one before."""
+
+    def __init__(self, number: str, start: datetime) -> None:
+        self.number = number
+        self.now = start
+        self.events: list[dict[str, object]] = []
+
+    def add(
+        self,
+        after: timedelta,
+        action: str,
+        actor: str,
+        unit: str,
+        to_unit: str = "",
+        **data: object,
+    ) -> datetime:
+        self.now += after
+        self.events.append(
+            {
+                "order": self.number,
+                "seq": len(self.events) + 1,
+                "at": self.now.isoformat(),
+                "action": action,
+                "actor": actor,
+                "unit": unit,
+                "to_unit": to_unit,
+                "data": data,
+            }
+        )
+        return self.now
+
+
+class CitySimulator:
+    def __init__(
+        self,
+        *,
+        start: datetime,
+        days: int,
+        orders_per_day: int,
+        misconduct_rate: float,
+        seed: int,
+        units: int = 25,
+        categories: int = 20,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.start, self.days = start, days
+        self.end = start + timedelta(days=days)
+        self.orders_per_day, self.rate = orders_per_day, misconduct_rate
+        self.units = [f"u{n:02d}" for n in range(1, units + 1)]
+        self.lazy_units = self.units[:3]
+        self.categories = [f"c{n:02d}" for n in range(1, categories + 1)]
+        self.result = SimulatedLog(units={code: f"第{code[1:]}承办单位" for code in self.units})
+        self.closed_callers: list[tuple[str, str, datetime, str]] = []
+        self.burst, self.lazy_unit = 0, self.lazy_units[0]
+
+    # -- the walk of one order --------------------------------------------------------------
+
+    def orders(self) -> Iterator[_Order]:
+        counter = 0
+        for day in range(self.days):
+            midnight = self.start + day * DAY
+            for _ in range(self.orders_per_day):
+                counter += 1
+                created = midnight + timedelta(seconds=self.rng.randrange(7 * 3600, 22 * 3600))
+                number = f"S{counter:09d}"
+                kind = self._kind(created)
+                order = self._order(number, created, kind)
+                self.result.orders += 1
+                yield order
+
+    def _kind(self, created: datetime) -> str:
+        if created > self.end - 25 * DAY:
+            return ""
+        if self.burst:
+            self.burst -= 1
+            return "boilerplate_reply"
+        if self.rng.random() >= self.rate:
+            return ""
+        kind = self.rng.choice(KINDS)
+        if kind == "boilerplate_reply":
+            self.burst = BOILERPLATE_BURST - 1
+            self.lazy_unit = self.rng.choice(self.lazy_units)
+        return kind
+
+    def _order(self, number: str, created: datetime, kind: str) -> _Order:
+        rng = self.rng
+        order = _Order(number, created)
+        category = rng.choice(self.categories)
+        phone, place, repeated = self._caller(kind, category, created)
+        if kind == "repeat_request" and not repeated:
+            kind = ""  # nobody to repeat yet: a clean order
+        order.add(
+            timedelta(0),
+            "create",
+            "agent",
+            "center",
+            channel="phone",
+            kind="complaint",
+            category=category,
+            text=f"{place}{rng.choice(PROBLEMS)}",
+            location=place,
+            caller={"phone": phone},
+        )
+        unit = self.lazy_unit if kind == "boilerplate_reply" else rng.choice(self.units)
+        if kind == "bounce":
+            unit = self._bounce(order, unit)
+        else:
+            self._dispatch(order, unit)
+        if kind == "rejected_return":
+            order.add(rng.randrange(10, 60) * MINUTE, "request_return", "h", unit,
+                      reason="不属于本单位职责", basis="")  # fmt: skip
+            order.add(rng.randrange(30, 240) * MINUTE, "reject_return", "dispatcher", "center",
+                      note="退单依据不足", deadline=(order.now + 5 * DAY).isoformat())  # fmt: skip
+        else:
+            late = kind == "overdue_accept"
+            wait = rng.randrange(5, 30) * HOUR if late else rng.randrange(5, 90) * MINUTE
+            order.add(wait, "accept", "h", unit)
+        if kind == "stalled":
+            self._plant(kind, number)
+            return order
+        self._handle(order, unit, kind, place)
+        if order.now > self.end:
+            order.events = [e for e in order.events if str(e["at"]) <= self.end.isoformat()]
+        elif kind != "unsatisfied_after_close":
+            self.closed_callers.append((phone, category, order.now, number))
+        if kind:
+            self._plant(kind, number)
+        return order
+
+    def _plant(self, kind: str, number: str) -> None:
+        self.result.truth.add((kind, number))
+        for also in ALSO_TRUE.get(kind, ()):
+            self.result.truth.add((also, number))
+        self.result.planted[kind] = self.result.planted.get(kind, 0) + 1
+
+    def _caller(self, kind: str, category: str, created: datetime) -> tuple[str, str, bool]:
+        """(phone, place, whether the phone repeats an earlier caller of the category)."""
+        if kind == "repeat_request":
+            recent = [c for c in self.closed_callers[-500:] if created - 20 * DAY < c[2] < created]
+            match = next((c for c in reversed(recent) if c[1] == category), None)
+            if match is not None:
+                return match[0], self._place(), True
+        return f"1{self.rng.randrange(3 * 10**9, 10**10)}", self._place(), False
+
+    def _place(self) -> str:
+        rng = self.rng
+        return (
+            f"{rng.choice(STREETS)}路{rng.randrange(1, 999)}号"
+            f"{rng.choice(COMMUNITIES)}{rng.randrange(1, 40)}栋{rng.randrange(101, 3099)}室"
+        )
+
+    def _dispatch(self, order: _Order, unit: str) -> None:
+        at = order.now + self.rng.randrange(5, 60) * MINUTE
+        order.add(at - order.now, "dispatch", "dispatcher", "center", unit,
+                  accept_deadline=(at + 2 * HOUR).isoformat(),
+                  deadline=(at + 5 * DAY).isoformat())  # fmt: skip
+
+    def _bounce(self, order: _Order, first: str) -> str:
+        second = self.rng.choice([u for u in self.units if u != first])
+        for unit in (first, second):
+            self._dispatch(order, unit)
+            order.add(self.rng.randrange(10, 60) * MINUTE, "request_return", "h", unit,
+                      reason="非本单位职责", basis="职责清单", suggested_unit="")  # fmt: skip
+            order.add(
+                self.rng.randrange(30, 120) * MINUTE, "approve_return", "dispatcher", "center"
+            )
+        self._dispatch(order, first)
+        return first
+
+    def _handle(self, order: _Order, unit: str, kind: str, place: str) -> None:
+        rng = self.rng
+        if kind != "close_without_contact":
+            order.add(rng.randrange(10, 600) * MINUTE, "contact", "h", unit,
+                      method="phone", reached=True)  # fmt: skip
+        if kind == "overdue_handle":
+            order.add(rng.randrange(6, 9) * DAY, "visit", "h", unit, note="现场核查")
+        order.add(rng.randrange(60, 2 * 1440) * MINUTE, "reply", "h", unit,
+                  text=self._reply(kind, place))  # fmt: skip
+        if kind == "rejected_close":
+            for _ in range(2):
+                order.add(
+                    rng.randrange(10, 600) * MINUTE, "request_close", "h", unit, result="已办结"
+                )
+                later = (order.now + 4 * DAY).isoformat()
+                order.add(rng.randrange(60, 600) * MINUTE, "reject_close", "dispatcher", "center",
+                          note="未解决诉求", deadline=later)  # fmt: skip
+            order.add(rng.randrange(60, 600) * MINUTE, "contact", "h", unit, method="visit")
+        order.add(rng.randrange(10, 1440) * MINUTE, "request_close", "h", unit, result="已办结")
+        order.add(rng.randrange(60, 1440) * MINUTE, "approve_close", "dispatcher", "center")
+        happy = kind != "unsatisfied_after_close"
+        order.add(rng.randrange(1, 3) * DAY, "follow_up", "dispatcher", "center",
+                  reached=True, resolved=happy, satisfied=happy)  # fmt: skip
+
+    def _reply(self, kind: str, place: str) -> str:
+        if kind == "boilerplate_reply":
+            return LAZY_REPLY
+        rng = self.rng
+        return (
+            f"经{rng.choice(HANDLERS)}{rng.choice(HANDLERS)}核实，{place}反映的问题属实，"
+            f"已{rng.choice(ACTIONS)}并{rng.choice(ACTIONS)}，现已处理完毕。"
+        )
+
+
+def simulate_city(
+    out: TextIO,
+    *,
+    start: datetime | None = None,
+    days: int = 120,
+    orders_per_day: int = 100,
+    misconduct_rate: float = 0.05,
+    seed: int = 42,
+    tz: str = "Asia/Shanghai",
+    write: Callable[[TextIO, dict[str, object]], None] | None = None,
+) -> SimulatedLog:
+    """Write the log as JSON Lines (``hotline events export`` format) and return the truth."""
+    zone = ZoneInfo(tz)
+    begin = (start or datetime(2026, 1, 5)).replace(tzinfo=zone)
+    city = CitySimulator(
+        start=begin,
+        days=days,
+        orders_per_day=orders_per_day,
+        misconduct_rate=misconduct_rate,
+        seed=seed,
+    )
+    emit = write or _jsonl
+    for order in city.orders():
+        for event in order.events:
+            emit(out, event)
+        city.result.events += len(order.events)
+    return city.result
+
+
+def _jsonl(out: TextIO, event: dict[str, object]) -> None:
+    out.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -1,0 +1,1 @@
+"""Supervision (天眼) on the platform's own database: reports, CLI; cases and circulars next."""
