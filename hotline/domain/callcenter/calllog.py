@@ -53,6 +53,7 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 def open_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+    con.execute("SET enable_progress_bar = false")
     limit = os.environ.get("HOTLINE_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
     con.execute("SET memory_limit = ?", [limit])
     spill = Path(tempfile.gettempdir()) / "hotline-duckdb"

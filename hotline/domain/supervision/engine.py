@@ -100,6 +100,10 @@ def supervise(
     ]
     units.sort(key=lambda row: (-row["finding_count"], row["unit"]))
     by_detector = Counter(finding.detector for finding in findings)
+    started = time.perf_counter()
+    pairs = unit_pairs(log)
+    if timings is not None:
+        timings["pairs"] = time.perf_counter() - started
     return {
         "summary": {
             **summary,
@@ -110,5 +114,5 @@ def supervise(
         },
         "findings": [finding.as_dict() for finding in findings],
         "units": units,
-        "pairs": unit_pairs(log),
+        "pairs": pairs,
     }

@@ -9,21 +9,29 @@ from typing import Any
 from hotline.domain.detectors.base import rows
 from hotline.domain.supervision.eventlog import EventLog
 
+# Most orders stay with their first unit: only orders held by two or more go through the
+# (sorting) window functions; single-holder orders are appended as one step each.
 STEPS_SQL = """
 CREATE OR REPLACE TEMP TABLE steps AS
 WITH held AS (
-  SELECT order_id, seq, holder AS unit,
-         lag(holder) OVER (PARTITION BY order_id ORDER BY seq) AS before
-  FROM events WHERE holder IS NOT NULL AND holder <> ''
+  SELECT order_id, seq, holder AS unit FROM events WHERE holder IS NOT NULL AND holder <> ''
+), sizes AS (
+  SELECT order_id, count(*) AS n FROM held GROUP BY order_id
+), moving AS (
+  SELECT h.*, lag(h.unit) OVER (PARTITION BY h.order_id ORDER BY h.seq) AS before
+  FROM held h SEMI JOIN sizes s ON s.order_id = h.order_id AND s.n > 1
 ), collapsed AS (
   SELECT order_id, seq, unit, row_number() OVER (PARTITION BY order_id ORDER BY seq) AS pos
-  FROM held WHERE before IS NULL OR before <> unit
+  FROM moving WHERE before IS NULL OR before <> unit
 )
-SELECT *,
+SELECT order_id, seq, unit, pos,
   lag(unit) OVER (PARTITION BY order_id ORDER BY pos) AS came_from,
   min(pos) OVER (PARTITION BY order_id, unit) < pos AS revisit,
   coalesce(lag(unit, 2) OVER (PARTITION BY order_id ORDER BY pos) = unit, false) AS aba
 FROM collapsed
+UNION ALL
+SELECT h.order_id, h.seq, h.unit, 1, NULL, false, false
+FROM held h SEMI JOIN sizes s ON s.order_id = h.order_id AND s.n = 1
 """
 
 
@@ -32,17 +40,13 @@ def handover_metrics(log: EventLog) -> dict[str, Any]:
     summary = rows(
         log,
         """
-        WITH per_order AS (
-          SELECT order_id, count(*) - 1 AS handovers, count(*) FILTER (WHERE revisit) AS revisits,
-                 count(*) FILTER (WHERE aba) AS aba
-          FROM steps GROUP BY order_id
-        )
-        SELECT (SELECT count(DISTINCT order_id) FROM events) AS cases,
+        SELECT (SELECT count(*) FILTER (WHERE seq = 1) FROM events) AS cases,
                (SELECT count(*) FROM events) AS events,
-               coalesce(sum(handovers), 0) AS handovers, coalesce(sum(revisits), 0) AS revisits,
-               count(*) FILTER (WHERE revisits > 0) AS cases_with_revisit,
-               count(*) FILTER (WHERE aba > 0) AS cases_with_aba
-        FROM per_order
+               count(*) FILTER (WHERE came_from IS NOT NULL) AS handovers,
+               count(*) FILTER (WHERE revisit) AS revisits,
+               count(DISTINCT order_id) FILTER (WHERE revisit) AS cases_with_revisit,
+               count(DISTINCT order_id) FILTER (WHERE aba) AS cases_with_aba
+        FROM steps
         """,
     )[0]
     return {key: int(value) for key, value in summary.items()}
