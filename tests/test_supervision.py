@@ -57,7 +57,7 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["summary"]["cases"] == 1 and report["summary"]["events"] == order.version
-    assert set(report) == {"summary", "findings", "units", "pairs"}
+    assert set(report) == {"summary", "findings", "units", "pairs", "scorecards"}
 
 
 def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    "instead of the database")  # fmt: skip
     p.add_argument("--since", type=date.fromisoformat, help="only orders created since DATE")
     p.add_argument("--as-of", type=datetime.fromisoformat, help="'now' for open orders")
+    p.add_argument("--period", choices=("week", "month", "quarter", "year"), default="month",
+                   help="scorecard period (default month)")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="OUT")
     p.set_defaults(func=cmd_supervise)
     ssub = p.add_subparsers(dest="supervise_command")
@@ -49,7 +51,9 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _report(log: EventLog, out: Path, *, unit_names: dict[str, str] | None = None) -> None:
+def _report(
+    log: EventLog, out: Path, *, unit_names: dict[str, str] | None = None, period: str = "month"
+) -> None:
     from django.conf import settings
     from rich.console import Console
 
@@ -63,6 +67,7 @@ def _report(log: EventLog, out: Path, *, unit_names: dict[str, str] | None = Non
             thresholds=settings.HOTLINE_SUPERVISION,
             unit_names=unit_names,
             is_working_day=working_calendar().is_working_day if log.ours else None,
+            period=period,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n")
@@ -99,7 +104,7 @@ def cmd_supervise(args: argparse.Namespace) -> int:
         if args.since:
             restrict_since(log, args.since)
         names = dict(Unit.objects.values_list("code", "name"))
-        _report(log, args.json, unit_names=names)
+        _report(log, args.json, unit_names=names, period=args.period)
     return 0
 
 

@@ -24,6 +24,7 @@ from hotline.domain.detectors.base import ensure_unit_names
 from hotline.domain.detectors.finding import Finding
 from hotline.domain.supervision.eventlog import EventLog, add_working_days
 from hotline.domain.supervision.handover import handover_metrics, unit_handovers, unit_pairs
+from hotline.domain.supervision.scorecard import scorecards
 
 # code → (run, thresholds class or None); order is the report's order.
 DETECTORS: dict[str, tuple[Callable[..., list[Finding]], type | None]] = {
@@ -73,8 +74,10 @@ def supervise(
     unit_names: dict[str, str] | None = None,
     is_working_day: Callable[[date], bool] | None = None,
     timings: dict[str, float] | None = None,
+    period: str = "month",
 ) -> dict[str, Any]:
-    """The whole report: summary, findings, units (with their findings by detector), pairs."""
+    """The whole report: summary, findings, units (with their findings by detector), the unit
+    pairs (bounce network) and the unit scorecards per ``period``."""
     ensure_unit_names(log, unit_names)
     if log.ours:
         add_working_days(log, is_working_day or (lambda day: day.weekday() < 5))
@@ -115,4 +118,5 @@ def supervise(
         "findings": [finding.as_dict() for finding in findings],
         "units": units,
         "pairs": pairs,
+        "scorecards": scorecards(log, period=period) if log.ours else [],
     }
