@@ -40,10 +40,12 @@ pytest-pg: $(STAMP)
 test: lint typecheck pytest pytest-pg
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_callcenter.py
 	$(BIN)/python bench/bench_august_calls.py
+	$(BIN)/python bench/bench_supervise.py
 
 clean:
 	rm -rf $(VENV) var

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "hotline.callcenter",
     "hotline.open311",
     "hotline.notify",
+    "hotline.supervision",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,208 @@
+"""Supervision API (天眼), for supervisors only: everyone else gets 403."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from hotline.accounts.models import Unit, User
+from hotline.domain.supervision.cases import CaseError
+from hotline.supervision import selectors, services
+from hotline.supervision.circular import build_circular, circular_docx, circular_html
+from hotline.supervision.models import SupervisionCase
+
+router = Router(tags=["supervision"])
+
+
+def _supervisor(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User) or user.hotline_role not in services.SUPERVISING:
+        raise HttpError(403, "supervision is for supervisors (纪检监察) only")
+    return user
+
+
+class ReportQuery(Schema):
+    period: Literal["week", "month", "quarter", "year"] = "month"
+    detector: str | None = Field(None, max_length=32)
+    unit: str | None = Field(None, max_length=64)
+
+
+@router.get("/supervision/report")
+def report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    """Findings, handover metrics, the bounce network and the scorecards, from the database."""
+    result = selectors.supervision_report(user=_supervisor(request), period=query.period)
+    assert result is not None
+    result["findings"] = [
+        f
+        for f in result["findings"]
+        if (query.detector is None or f["detector"] == query.detector)
+        and (query.unit is None or f["unit"] == query.unit)
+    ]
+    return result
+
+
+class FindingIn(Schema):
+    order: str = Field(max_length=32)
+    detector: str = Field("", max_length=32)
+    explanation: str = Field("", max_length=2000)
+    evidence: list[int] = []
+
+
+class CaseIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    units: list[str] = []
+    detector: str = Field("", max_length=32)
+    findings: list[FindingIn] = []
+
+
+class CaseOut(Schema):
+    number: str
+    title: str
+    state: str
+    detector: str
+    units: list[str]
+    confirmed: bool | None
+    opened_at: datetime
+    closed_at: datetime | None
+    conclusion: str
+    orders: list[str]
+    people_held_accountable: int
+
+
+CASE_FIELDS = (
+    "number", "title", "state", "detector", "units", "confirmed", "opened_at", "closed_at",
+    "conclusion",
+)  # fmt: skip
+
+
+def _out(case: SupervisionCase) -> dict[str, Any]:
+    return {
+        **{name: getattr(case, name) for name in CASE_FIELDS},
+        "orders": sorted(case.orders.values_list("order", flat=True)),
+        "people_held_accountable": case.sanctions.count(),
+    }
+
+
+def _case_error(error: CaseError) -> HttpError:
+    return HttpError(422, str(error))
+
+
+@router.get("/supervision/cases", response=list[CaseOut])
+def case_list(request: HttpRequest) -> Any:
+    return [_out(case) for case in selectors.case_list(user=_supervisor(request))[:200]]
+
+
+@router.post("/supervision/cases", response={201: CaseOut})
+def case_open(request: HttpRequest, payload: CaseIn) -> Any:
+    try:
+        case = services.case_open(
+            actor=_supervisor(request),
+            title=payload.title,
+            units=payload.units,
+            detector=payload.detector,
+            findings=[finding.dict() for finding in payload.findings],
+        )
+    except CaseError as error:
+        raise _case_error(error) from None
+    return 201, _out(case)
+
+
+class StepIn(Schema):
+    order: str | None = None
+    detector: str = ""
+    explanation: str = ""
+    evidence: list[int] = []
+    confirmed: bool | None = None
+    note: str | None = None
+    sanctions: list[dict[str, str]] | None = None
+    conclusion: str | None = None
+
+
+STEPS = ("attach_order", "verify", "rectify", "hold_accountable", "close")
+
+
+@router.post("/supervision/cases/{number}/{step}", response=CaseOut)
+def case_step(request: HttpRequest, number: str, step: str, payload: StepIn) -> Any:
+    actor = _supervisor(request)
+    if step not in STEPS:
+        raise HttpError(404, f"unknown step {step!r}; steps: {', '.join(STEPS)}")
+    if selectors.case_get(user=actor, number=number) is None:
+        raise HttpError(404, f"no supervision case {number}")
+    try:
+        case = _run_step(actor, number, step, payload)
+    except CaseError as error:
+        raise _case_error(error) from None
+    return _out(case)
+
+
+def _run_step(actor: User, number: str, step: str, payload: StepIn) -> SupervisionCase:
+    if step == "attach_order":
+        return services.case_attach_order(
+            actor=actor, case=number, order=payload.order or "", detector=payload.detector,
+            explanation=payload.explanation, evidence=payload.evidence,
+        )  # fmt: skip
+    if step == "verify":
+        if payload.confirmed is None:
+            raise CaseError("confirmed", "say whether the problem was confirmed (true/false)")
+        return services.case_verify(
+            actor=actor, case=number, confirmed=payload.confirmed, note=payload.note or ""
+        )
+    if step == "rectify":
+        return services.case_rectify(actor=actor, case=number, note=payload.note or "")
+    if step == "hold_accountable":
+        return services.case_hold_accountable(
+            actor=actor, case=number, sanctions=payload.sanctions or []
+        )
+    return services.case_close(actor=actor, case=number, conclusion=payload.conclusion or "")
+
+
+class TotalsQuery(Schema):
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@router.get("/supervision/totals")
+def totals(request: HttpRequest, query: Query[TotalsQuery]) -> Any:
+    return selectors.supervision_totals(
+        user=_supervisor(request), since=query.since, until=query.until
+    )
+
+
+class CircularQuery(Schema):
+    cases: str = Field(description="case numbers, comma separated")
+    title: str = Field("关于12345热线办理中典型问题的通报", max_length=200)
+    issuer: str = Field("市纪委监委", max_length=100)
+    document_number: str = Field("", max_length=100)
+    format: Literal["docx", "html"] = "docx"
+
+
+@router.get("/supervision/circular")
+def circular(request: HttpRequest, query: Query[CircularQuery]) -> HttpResponse:
+    """通报 of the chosen cases, as .docx (default) or HTML."""
+    user = _supervisor(request)
+    numbers = [n.strip() for n in query.cases.split(",") if n.strip()]
+    chosen = list(selectors.case_list(user=user).filter(number__in=numbers).order_by("number"))
+    missing = sorted(set(numbers) - {case.number for case in chosen})
+    if missing or not chosen:
+        raise HttpError(404, f"no supervision case {', '.join(missing) or '(none given)'}")
+    today = date.today()
+    content = build_circular(
+        chosen,
+        title=query.title,
+        issuer=query.issuer,
+        document_number=query.document_number or f"纪通〔{today.year}〕号",
+        issued_on=today,
+        unit_names=dict(Unit.objects.values_list("code", "name")),
+    )
+    if query.format == "html":
+        return HttpResponse(circular_html(content), content_type="text/html; charset=utf-8")
+    response = HttpResponse(
+        circular_docx(content),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = 'attachment; filename="circular.docx"'
+    return response

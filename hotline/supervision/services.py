@@ -1,0 +1,153 @@
+"""Every write on supervision cases: lock the case, check the workflow, write event and row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from hotline import clock
+from hotline.accounts.models import User
+from hotline.domain.lifecycle import NotAllowed, Role
+from hotline.domain.supervision.cases import (
+    CaseAction,
+    CaseError,
+    CaseState,
+    next_state,
+    sanctions,
+)
+from hotline.supervision.models import CaseEvent, CaseOrder, CaseSanction, SupervisionCase
+from hotline.workorders.models import WorkOrder
+
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _require_supervisor(actor: User) -> None:
+    if actor.hotline_role not in SUPERVISING:
+        raise NotAllowed(f"user {actor.username} may not work on supervision cases")
+
+
+def _event(case: SupervisionCase, actor: User, action: CaseAction, data: dict[str, Any]) -> None:
+    case.version += 1
+    CaseEvent.objects.create(
+        case=case, seq=case.version, at=clock.now(), action=action, actor=actor.username, data=data
+    )
+
+
+def case_open(
+    *,
+    actor: User,
+    title: str,
+    units: Sequence[str] = (),
+    detector: str = "",
+    findings: Sequence[Mapping[str, Any]] = (),
+) -> SupervisionCase:
+    """立线索, optionally with the findings (order, detector, explanation, evidence) behind it."""
+    _require_supervisor(actor)
+    if not title.strip():
+        raise CaseError("title", "is required")
+    now = clock.now()
+    with transaction.atomic():
+        prefix = f"XS{now:%Y%m%d}"
+        count = SupervisionCase.objects.filter(number__startswith=prefix).count()
+        case = SupervisionCase.objects.create(
+            number=f"{prefix}{count + 1:04d}",
+            title=title.strip()[:200],
+            detector=detector,
+            units=sorted(set(units)),
+            opened_by=actor.username,
+            opened_at=now,
+        )
+        _event(case, actor, CaseAction.OPEN, {"title": case.title, "units": case.units})
+        for finding in findings:
+            _attach(case, actor, finding)
+        case.save()
+    return case
+
+
+def _attach(case: SupervisionCase, actor: User, finding: Mapping[str, Any]) -> None:
+    number = str(finding.get("order", "")).strip()
+    if not WorkOrder.objects.filter(number=number).exists():
+        raise CaseError("order", f"no work order {number!r}")
+    _, created = CaseOrder.objects.get_or_create(
+        case=case,
+        order=number,
+        defaults={
+            "detector": str(finding.get("detector", "")),
+            "explanation": str(finding.get("explanation", "")),
+            "evidence": list(finding.get("evidence", [])),
+            "attached_by": actor.username,
+        },
+    )
+    if created:
+        _event(case, actor, CaseAction.ATTACH_ORDER, {"order": number})
+
+
+def _step(
+    *, actor: User, case: SupervisionCase | str, action: CaseAction, data: dict[str, Any]
+) -> SupervisionCase:
+    _require_supervisor(actor)
+    number = case if isinstance(case, str) else case.number
+    with transaction.atomic():
+        row = SupervisionCase.objects.select_for_update().filter(number=number).first()
+        if row is None:
+            raise CaseError("case", f"no supervision case {number!r}")
+        state = CaseState(row.state)
+        target = next_state(state, action, {"confirmed": row.confirmed, **data})
+        if action is CaseAction.ATTACH_ORDER:
+            _attach(row, actor, data)
+        else:
+            _event(row, actor, action, data)
+        _apply(row, action, data, actor)
+        row.state = target
+        row.save()
+    return row
+
+
+def _apply(row: SupervisionCase, action: CaseAction, data: dict[str, Any], actor: User) -> None:
+    if action is CaseAction.VERIFY:
+        row.confirmed = bool(data["confirmed"])
+    elif action is CaseAction.HOLD_ACCOUNTABLE:
+        CaseSanction.objects.bulk_create(
+            CaseSanction(case=row, **sanction.as_dict())
+            for sanction in sanctions(data["sanctions"])
+        )
+    elif action is CaseAction.CLOSE:
+        row.closed_at = clock.now()
+        row.conclusion = str(data["conclusion"])
+
+
+def case_attach_order(
+    *, actor: User, case: SupervisionCase | str, order: str, detector: str = "",
+    explanation: str = "", evidence: Sequence[int] = (),
+) -> SupervisionCase:  # fmt: skip
+    """联络员/监督员 adds an order to the case by hand, with what it shows."""
+    data = {"order": order, "detector": detector, "explanation": explanation,
+            "evidence": list(evidence)}  # fmt: skip
+    return _step(actor=actor, case=case, action=CaseAction.ATTACH_ORDER, data=data)
+
+
+def case_verify(
+    *, actor: User, case: SupervisionCase | str, confirmed: bool, note: str
+) -> SupervisionCase:
+    """核实: was the problem real?"""
+    data = {"confirmed": confirmed, "note": note}
+    return _step(actor=actor, case=case, action=CaseAction.VERIFY, data=data)
+
+
+def case_rectify(*, actor: User, case: SupervisionCase | str, note: str) -> SupervisionCase:
+    """整改: what the unit has to put right, or has put right."""
+    return _step(actor=actor, case=case, action=CaseAction.RECTIFY, data={"note": note})
+
+
+def case_hold_accountable(
+    *, actor: User, case: SupervisionCase | str, sanctions: Sequence[Mapping[str, str]]
+) -> SupervisionCase:
+    """问责: the people held accountable and the measure for each."""
+    data = {"sanctions": [dict(item) for item in sanctions]}
+    return _step(actor=actor, case=case, action=CaseAction.HOLD_ACCOUNTABLE, data=data)
+
+
+def case_close(*, actor: User, case: SupervisionCase | str, conclusion: str) -> SupervisionCase:
+    return _step(actor=actor, case=case, action=CaseAction.CLOSE, data={"conclusion": conclusion})
