@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from hotline.accounts.models import Unit, User
@@ -108,7 +108,7 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
         )
     except CaseError as error:
         raise _case_error(error) from None
-    return 201, _out(case)
+    return Status(201, _out(case))
 
 
 class StepIn(Schema):
