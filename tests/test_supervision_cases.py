@@ -124,6 +124,8 @@ def test_circular_as_docx_and_html(world: World) -> None:
 
 ENDPOINTS = [
     ("get", "/supervision/report", None),
+    ("get", "/supervision/findings", None),
+    ("get", "/supervision/scorecards", None),
     ("get", "/supervision/cases", None),
     ("post", "/supervision/cases", {"title": "x"}),
     ("get", "/supervision/totals", None),
@@ -146,6 +148,9 @@ def test_the_api_for_a_supervisor(world: World) -> None:
     report = api.get("/supervision/report?period=month")
     assert report.status_code == 200
     assert set(report.json()) == {"summary", "findings", "units", "pairs", "scorecards"}
+    assert api.get("/supervision/findings?detector=stalled").status_code == 200
+    (card,) = api.get("/supervision/scorecards?unit=zhujian").json()
+    assert card["unit"] == "zhujian" and card["dispatches"] == 1
     created = api.post(
         "/supervision/cases",
         {"title": "超期未办结", "units": ["zhujian"], "findings": [{"order": order.number}]},

@@ -45,6 +45,19 @@ def report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     return result
 
 
+@router.get("/supervision/findings")
+def findings(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    """The findings alone (filter by ``detector`` and ``unit``)."""
+    return report(request, query)["findings"]
+
+
+@router.get("/supervision/scorecards")
+def scorecards(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    """Unit scorecards per period, ranked, with the trend."""
+    result = report(request, query)["scorecards"]
+    return [row for row in result if query.unit is None or row["unit"] == query.unit]
+
+
 class FindingIn(Schema):
     order: str = Field(max_length=32)
     detector: str = Field("", max_length=32)
