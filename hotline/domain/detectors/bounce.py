@@ -43,36 +43,48 @@ def _finding(row: dict[str, Any]) -> Finding:
     )
 
 
-# $1 minimum approved returns, $2 most distinct units.
+# $1 minimum approved returns, $2 most distinct units. Lists are built only for the orders
+# that fire: an order held by a single unit can neither revisit nor pass through many.
 SQL = f"""
 WITH held AS (
-  SELECT order_id, seq, holder AS unit,
-         lag(holder) OVER (PARTITION BY order_id ORDER BY seq) AS before
-  FROM events WHERE holder IS NOT NULL AND holder <> ''
+  SELECT order_id, seq, holder AS unit FROM events WHERE holder IS NOT NULL AND holder <> ''
+), moving AS (
+  SELECT h.*, lag(h.unit) OVER (PARTITION BY h.order_id ORDER BY h.seq) AS before
+  FROM held h SEMI JOIN (SELECT order_id FROM held GROUP BY 1 HAVING count(*) > 1) m
+    ON m.order_id = h.order_id
 ), steps AS (
-  SELECT order_id, seq, unit,
-         row_number() OVER (PARTITION BY order_id ORDER BY seq) AS pos
-  FROM held WHERE before IS NULL OR before <> unit
+  SELECT order_id, seq, unit, row_number() OVER (PARTITION BY order_id ORDER BY seq) AS pos
+  FROM moving WHERE before IS NULL OR before <> unit
 ), marked AS (
   SELECT *, min(pos) OVER (PARTITION BY order_id, unit) < pos AS revisit FROM steps
-), per_order AS (
-  SELECT order_id,
-         list({named("unit")} ORDER BY pos) AS path,
-         list(unit ORDER BY pos) AS codes,
-         list({named("unit")} ORDER BY pos) FILTER (WHERE revisit) AS revisited,
-         arg_max(unit, pos) FILTER (WHERE revisit) AS unit,
-         count(*) FILTER (WHERE revisit) AS revisits,
-         count(DISTINCT unit) AS units,
-         list(seq) AS step_seqs
-  FROM marked GROUP BY order_id
 ), returns AS (
   SELECT order_id, count(*) AS returns, list(seq) AS return_seqs
   FROM events WHERE action = 'approve_return' GROUP BY order_id
+), per_order AS (
+  SELECT order_id, count(*) FILTER (WHERE revisit) AS revisits, count(DISTINCT unit) AS units
+  FROM marked GROUP BY order_id
+), firing AS (
+  SELECT coalesce(p.order_id, r.order_id) AS order_id, coalesce(p.revisits, 0) AS revisits,
+         coalesce(r.returns, 0) AS returns, coalesce(r.return_seqs, []) AS return_seqs
+  FROM per_order p FULL JOIN returns r USING (order_id)
+  WHERE coalesce(p.revisits, 0) > 0 OR coalesce(r.returns, 0) >= $1
+     OR coalesce(p.units, 0) >= $2
+), paths AS (
+  SELECT m.order_id,
+         list({named("m.unit")} ORDER BY m.pos) AS path,
+         list(m.unit ORDER BY m.pos) AS codes,
+         list({named("m.unit")} ORDER BY m.pos) FILTER (WHERE m.revisit) AS revisited,
+         arg_max(m.unit, m.pos) FILTER (WHERE m.revisit) AS unit,
+         list(m.seq) AS step_seqs
+  FROM marked m SEMI JOIN firing f ON f.order_id = m.order_id
+  GROUP BY m.order_id
 )
-SELECT p.order_id, coalesce(p.unit, p.codes[len(p.codes)]) AS unit, p.path,
-       coalesce(p.revisited, []) AS revisited, p.revisits, coalesce(r.returns, 0) AS returns,
-       p.step_seqs || coalesce(r.return_seqs, []) AS evidence
-FROM per_order p LEFT JOIN returns r USING (order_id)
-WHERE p.revisits > 0 OR coalesce(r.returns, 0) >= $1 OR p.units >= $2
-ORDER BY p.order_id
+SELECT f.order_id, coalesce(p.unit, p.codes[len(p.codes)],
+         (SELECT arg_max(unit, seq) FROM held h WHERE h.order_id = f.order_id)) AS unit,
+       coalesce(p.path, [(SELECT arg_max(h.unit, h.seq) FROM held h
+                          WHERE h.order_id = f.order_id)]) AS path,
+       coalesce(p.revisited, []) AS revisited, f.revisits, f.returns,
+       coalesce(p.step_seqs, []) || f.return_seqs AS evidence
+FROM firing f LEFT JOIN paths p USING (order_id)
+ORDER BY f.order_id
 """
