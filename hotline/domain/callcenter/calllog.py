@@ -50,8 +50,10 @@ def sql_list(values: Iterable[str]) -> str:
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
-def open_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def open_connection(
+    threads: int | None = None, *, database: str = ":memory:"
+) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(database)
     con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
     con.execute("SET enable_progress_bar = false")
     limit = os.environ.get("HOTLINE_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)

@@ -7,6 +7,9 @@ the event's own unit for external logs), which is what handover metrics walk.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -50,6 +53,15 @@ class EventLog:
         return int(row[0]) if row else 0
 
 
+def _disk_connection() -> duckdb.DuckDBPyConnection:
+    """A database file of its own in the temp folder, removed with the connection: the events
+    live on disk and in DuckDB's buffer pool, so a log far larger than memory still runs."""
+    folder = tempfile.mkdtemp(prefix="hotline-events-")
+    con = open_connection(database=str(Path(folder) / "events.duckdb"))
+    weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
+    return con
+
+
 def _reader(path: Path) -> str:
     if not path.is_file():
         raise EventLogError(f"{path}: no such file")
@@ -78,13 +90,13 @@ def load_interchange(
     path: Path, *, tz: str = "Asia/Shanghai", as_of: datetime | None = None
 ) -> EventLog:
     """Our own export (``hotline events export``): JSON Lines, CSV or Parquet."""
-    con = open_connection()
+    con = _disk_connection()
     con.execute("SET TimeZone = ?", [tz])
     reader = _reader(path)
     source = _source(path, reader, None if reader == "read_parquet" else COLUMNS)
     try:
         con.execute(
-            f"""CREATE TEMP TABLE events AS
+            f"""CREATE TABLE events AS
             SELECT "order" AS order_id, seq,
                    CAST(CAST("at" AS TIMESTAMPTZ) AS TIMESTAMP) AS ts, action,
                    coalesce(actor, '') AS actor, coalesce(unit, '') AS unit,
@@ -109,10 +121,10 @@ def load_external(
 ) -> EventLog:
     """Any event log: one row per event with a case id, a time and the unit that acted.
     Events of one case are ordered by time; ties keep file order."""
-    con = open_connection()
+    con = _disk_connection()
     con.execute("SET TimeZone = ?", [tz])
     reader = _reader(path)
-    con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM {_source(path, reader, None)}")
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM {_source(path, reader, None)}")
     names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
     for option, column in (
         ("--case", case),
@@ -127,7 +139,7 @@ def load_external(
     act = f'CAST("{activity}" AS VARCHAR)' if activity else "'event'"
     try:
         con.execute(
-            f"""CREATE TEMP TABLE events AS
+            f"""CREATE TABLE events AS
             SELECT CAST("{case}" AS VARCHAR) AS order_id,
                    row_number() OVER (PARTITION BY "{case}" ORDER BY t, file_row) AS seq,
                    t AS ts, {act} AS action, '' AS actor,
@@ -143,6 +155,8 @@ def load_external(
 
 
 def _finish(con: duckdb.DuckDBPyConnection, as_of: datetime | None, *, ours: bool) -> EventLog:
+    # Loaded: from here on every query orders what it needs, and unordered operators spill better.
+    con.execute("SET preserve_insertion_order = false")
     if as_of is None:
         row = con.execute("SELECT max(ts) FROM events").fetchone()
         as_of = row[0] if row else None
