@@ -42,12 +42,13 @@ def log_file(millions: int) -> Path:
         import duckdb
 
         started = time.perf_counter()
-        parts = " UNION ALL ".join(
-            f'SELECT \'R{n}-\' || "order" AS "order", seq, "at", action, actor, unit, to_unit, '
-            f"data FROM read_parquet('{base}')"
-            for n in range(copies)
-        )
-        duckdb.connect().execute(f"COPY ({parts}) TO '{path}' (FORMAT parquet)")
+        # Each copy its own citizens, places and wording: a copy must not look like a repeat
+        # request or a boilerplate reply of another.
+        marks = "甲乙丙丁戊己庚辛壬癸"
+        parts = " UNION ALL ".join(_copy_sql(base, n, marks[n % 10]) for n in range(copies))
+        con = duckdb.connect()
+        con.execute("SET temp_directory = ?", [str(BENCH / "duckdb-spill")])
+        con.execute(f"COPY ({parts}) TO '{path}' (FORMAT parquet)")
         took = time.perf_counter() - started
         print(f"  {path.name}: {copies} copies of the 10 M log in {took:.0f} s")
         return path
@@ -73,6 +74,17 @@ def log_file(millions: int) -> Path:
         f"{time.perf_counter() - started:.0f} s"
     )
     return path
+
+
+def _copy_sql(base: Path, n: int, mark: str) -> str:
+    data = "data"
+    for key, prefix in (("text", f"{mark}{n}"), ("location", f"{mark}{n}")):
+        data = f'replace({data}, \'"{key}":"\', \'"{key}":"{prefix}\')'
+    data = f'replace({data}, \'"phone":"1\', \'"phone":"{n}\')'
+    return (
+        f'SELECT \'R{n}-\' || "order" AS "order", seq, "at", action, actor, unit, '
+        f"to_unit, {data} AS data FROM read_parquet('{base}')"
+    )
 
 
 OURS = """
