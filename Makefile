@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_callcenter.py
 	$(BIN)/python bench/bench_august_calls.py
-	$(BIN)/python bench/bench_supervise.py
+	$(BIN)/python bench/supervise.py
 
 clean:
 	rm -rf $(VENV) var

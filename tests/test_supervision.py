@@ -57,7 +57,7 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["summary"]["cases"] == 1 and report["summary"]["events"] == order.version
-    assert set(report) == {"summary", "findings", "units", "pairs", "scorecards"}
+    assert set(report) == {"summary", "findings", "units", "pairs", "orders", "scorecards"}
 
 
 def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:
@@ -102,6 +102,10 @@ def test_external_log_handover_metrics(tmp_path: Path) -> None:
         "cases_with_aba": 1, "findings": 1, "orders_flagged": 1, "by_detector": {"bounce": 1},
         "as_of": None,
     }  # fmt: skip
+    assert report["orders"] == [
+        {"order": "1", "units": ["A", "B", "A"], "handovers": 2, "revisits": 1, "aba": 1},
+        {"order": "2", "units": ["C", "D"], "handovers": 1, "revisits": 0, "aba": 0},
+    ]
     assert report["pairs"][0] == {"from": "A", "to": "B", "handovers": 1, "back_again": 0,
                                   "orders": 1}  # fmt: skip
     with pytest.raises(EventLogError, match="no such file"):

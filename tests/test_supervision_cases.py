@@ -147,7 +147,7 @@ def test_the_api_for_a_supervisor(world: World) -> None:
     api = Api(world.supervisor)
     report = api.get("/supervision/report?period=month")
     assert report.status_code == 200
-    assert set(report.json()) == {"summary", "findings", "units", "pairs", "scorecards"}
+    assert set(report.json()) == {"summary", "findings", "units", "pairs", "orders", "scorecards"}
     assert api.get("/supervision/findings?detector=stalled").status_code == 200
     (card,) = api.get("/supervision/scorecards?unit=zhujian").json()
     assert card["unit"] == "zhujian" and card["dispatches"] == 1

@@ -23,7 +23,12 @@ from hotline.domain.detectors import (
 from hotline.domain.detectors.base import ensure_unit_names
 from hotline.domain.detectors.finding import Finding
 from hotline.domain.supervision.eventlog import EventLog, add_working_days
-from hotline.domain.supervision.handover import handover_metrics, unit_handovers, unit_pairs
+from hotline.domain.supervision.handover import (
+    handover_metrics,
+    order_handovers,
+    unit_handovers,
+    unit_pairs,
+)
 from hotline.domain.supervision.scorecard import scorecards
 
 # code → (run, thresholds class or None); order is the report's order.
@@ -77,7 +82,8 @@ def supervise(
     period: str = "month",
 ) -> dict[str, Any]:
     """The whole report: summary, findings, units (with their findings by detector), the unit
-    pairs (bounce network) and the unit scorecards per ``period``."""
+    pairs (bounce network), the orders that changed hands (worst 1,000) and the unit scorecards
+    per ``period``."""
     ensure_unit_names(log, unit_names)
     if log.ours:
         add_working_days(log, is_working_day or (lambda day: day.weekday() < 5))
@@ -118,5 +124,6 @@ def supervise(
         "findings": [finding.as_dict() for finding in findings],
         "units": units,
         "pairs": pairs,
+        "orders": order_handovers(log),
         "scorecards": scorecards(log, period=period) if log.ours else [],
     }

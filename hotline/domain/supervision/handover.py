@@ -52,6 +52,21 @@ def handover_metrics(log: EventLog) -> dict[str, Any]:
     return {key: int(value) for key, value in summary.items()}
 
 
+def order_handovers(log: EventLog, limit: int = 1000) -> list[dict[str, Any]]:
+    """Per order that changed hands: its unit path and counts, the worst first."""
+    return rows(
+        log,
+        """
+        SELECT order_id AS "order", list(unit ORDER BY pos) AS units,
+               count(*) - 1 AS handovers, count(*) FILTER (WHERE revisit) AS revisits,
+               count(*) FILTER (WHERE aba) AS aba
+        FROM steps WHERE order_id IN (SELECT order_id FROM steps WHERE pos > 1)
+        GROUP BY order_id ORDER BY revisits DESC, handovers DESC, order_id LIMIT ?
+        """,
+        [limit],
+    )
+
+
 def unit_pairs(log: EventLog, limit: int = 500) -> list[dict[str, Any]]:
     """The bounce network: handovers from one unit to another, and how many of them were
     back to a unit the order had already left."""

@@ -1,6 +1,6 @@
 """Supervision benchmark: every detector and the handover metrics on a city's event log.
 
-    .venv/bin/python bench/bench_supervise.py [--sizes 1,10] [--peer-size 1] [--peer-timeout 900]
+    .venv/bin/python bench/supervise.py [--sizes 1,10] [--peer-size 1] [--peer-timeout 900]
 
 For each size (millions of events) a simulated city log (5 % planted misconduct) is written
 once under var/bench/ as Parquet, then a fresh process loads it and runs ``supervise`` (all ten
