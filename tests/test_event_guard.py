@@ -36,3 +36,20 @@ def test_delete_of_an_event_is_refused_by_the_database(world: World) -> None:
     ):
         cursor.execute("DELETE FROM workorders_workorderevent")
     assert WorkOrderEvent.objects.count() == 1
+
+
+def test_supervision_case_events_are_append_only_too(world: World) -> None:
+    from hotline.supervision.models import CaseEvent
+    from hotline.supervision.services import case_open
+
+    case_open(actor=world.supervisor, title="线索")
+    event = CaseEvent.objects.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(pk=event.pk).update(actor="someone-else")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM supervision_caseevent")
+    assert CaseEvent.objects.get().actor == "supervisor"

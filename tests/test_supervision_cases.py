@@ -142,6 +142,20 @@ def test_the_api_refuses_everyone_but_supervisors(world: World, role: Role) -> N
         assert answer.status_code == 403, (path, answer.content)
 
 
+def test_the_report_carries_the_call_centers_agent_findings(world: World, tmp_path: Any) -> None:
+    from hotline.callcenter.services import calllog_import
+    from hotline.domain.callcenter.simulate import simulate_queue_log
+
+    path = tmp_path / "q.log"
+    with path.open("w") as out:
+        simulate_queue_log(out, start=date(2026, 3, 2), days=1, calls_per_day=300, plant_away=0)
+    calllog_import(path=path)
+    report = Api(world.supervisor).get("/supervision/report").json()
+    (busy,) = [f for f in report["findings"] if f["detector"] == "long_busy"]
+    assert busy["agent"].startswith("SIP/") and busy["started_at"].endswith("+08:00")
+    assert report["summary"]["by_detector"]["long_busy"] == 1
+
+
 def test_the_api_for_a_supervisor(world: World) -> None:
     order = world.walk(world.create(), State.HANDLING)
     api = Api(world.supervisor)

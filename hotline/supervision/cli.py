@@ -52,7 +52,12 @@ def _fail(message: str) -> int:
 
 
 def _report(
-    log: EventLog, out: Path, *, unit_names: dict[str, str] | None = None, period: str = "month"
+    log: EventLog,
+    out: Path,
+    *,
+    unit_names: dict[str, str] | None = None,
+    period: str = "month",
+    agent_findings: bool = False,
 ) -> None:
     from django.conf import settings
     from rich.console import Console
@@ -69,6 +74,10 @@ def _report(
             is_working_day=working_calendar().is_working_day if log.ours else None,
             period=period,
         )
+    if agent_findings:
+        from hotline.supervision.selectors import with_agent_findings
+
+        report = with_agent_findings(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n")
     summary = report["summary"]
@@ -104,7 +113,9 @@ def cmd_supervise(args: argparse.Namespace) -> int:
         if args.since:
             restrict_since(log, args.since)
         names = dict(Unit.objects.values_list("code", "name"))
-        _report(log, args.json, unit_names=names, period=args.period)
+        _report(
+            log, args.json, unit_names=names, period=args.period, agent_findings=args.events is None
+        )
     return 0
 
 

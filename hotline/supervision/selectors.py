@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.timezone import localtime
 
 from hotline.accounts.models import User
 from hotline.supervision.models import CaseOrder, CaseSanction, SupervisionCase
@@ -69,10 +70,40 @@ def supervision_report(*, user: User, period: str = "month") -> dict[str, Any] |
         path = Path(scratch) / "events.jsonl"
         events_export(path)
         log = load_interchange(path, tz=settings.TIME_ZONE)
-        return supervise(
+        report = supervise(
             log,
             thresholds=settings.HOTLINE_SUPERVISION,
             unit_names=dict(Unit.objects.values_list("code", "name")),
             is_working_day=working_calendar().is_working_day,
             period=period,
         )
+    return with_agent_findings(report)
+
+
+def with_agent_findings(report: dict[str, Any]) -> dict[str, Any]:
+    """Add the call center's stored agent findings (long_busy, away_from_post) to a report."""
+    from hotline.callcenter.models import AgentFinding
+
+    agents = [
+        {
+            "detector": row.detector,
+            "severity": row.severity,
+            "order": None,
+            "unit": None,
+            "agent": row.agent,
+            "day": row.day.isoformat() if row.day else None,
+            "started_at": localtime(row.started_at).isoformat() if row.started_at else None,
+            "ended_at": localtime(row.ended_at).isoformat() if row.ended_at else None,
+            "minutes": row.minutes,
+            "evidence": row.evidence,
+            "explanation": row.explanation,
+        }
+        for row in AgentFinding.objects.order_by("day", "agent")
+    ]
+    report["findings"] = report["findings"] + agents
+    summary = report["summary"]
+    summary["findings"] += len(agents)
+    counts = Counter(summary["by_detector"])
+    counts.update(finding["detector"] for finding in agents)
+    summary["by_detector"] = dict(sorted(counts.items()))
+    return report

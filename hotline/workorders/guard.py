@@ -8,39 +8,58 @@ from __future__ import annotations
 
 from typing import Any
 
-TABLE = "workorders_workorderevent"
-MESSAGE = "work-order events are append-only"
+# Append-only tables and the message a refused change gets.
+GUARDED = {
+    "workorders_workorderevent": "work-order events are append-only",
+    "supervision_caseevent": "supervision case events are append-only",
+}
 
-_SQLITE_INSTALL = [
-    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-]
-_SQLITE_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_update",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_delete",
-]
-_PG_INSTALL = [
-    "CREATE OR REPLACE FUNCTION hotline_events_append_only() RETURNS trigger AS $$ "
-    f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql",
-    f"CREATE OR REPLACE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE} "
-    "FOR EACH ROW EXECUTE FUNCTION hotline_events_append_only()",
-    f"CREATE OR REPLACE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION hotline_events_append_only()",
-]
-_PG_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_change ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-]
+
+def _sqlite(table: str, message: str, *, install: bool) -> list[str]:
+    if not install:
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete",
+        ]
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
+
+
+def _postgresql(table: str, message: str, *, install: bool) -> list[str]:
+    function = f"{table}_append_only"
+    if not install:
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        ]
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
+        f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
 
 
 def _statements(connection: Any, *, install: bool) -> list[str]:
     if connection.vendor == "sqlite":
-        return _SQLITE_INSTALL if install else _SQLITE_REMOVE
-    if connection.vendor == "postgresql":
-        return _PG_INSTALL if install else _PG_REMOVE
-    raise NotImplementedError(f"no append-only guard for database vendor {connection.vendor}")
+        build = _sqlite
+    elif connection.vendor == "postgresql":
+        build = _postgresql
+    else:
+        raise NotImplementedError(f"no append-only guard for database vendor {connection.vendor}")
+    existing = set(connection.introspection.table_names())
+    return [
+        sql
+        for table, message in GUARDED.items()
+        if table in existing
+        for sql in build(table, message, install=install)
+    ]
 
 
 def install_event_guard(connection: Any) -> None:
