@@ -93,11 +93,14 @@ def _link(order: WorkOrder, record: EventRecord) -> tuple[str, str]:
     return prev, order.last_hash
 
 
-def _insert_event(order: WorkOrder, record: EventRecord, prev: str, digest: str) -> None:
-    """The event, and in the same transaction the notices it causes (transactional outbox)."""
+def _insert_event(
+    order: WorkOrder, record: EventRecord, after: OrderSnapshot, prev: str, digest: str
+) -> None:
+    """The event, and in the same transaction the notices it causes (transactional outbox);
+    ``after`` is the order as the event leaves it."""
     event = WorkOrderEvent.from_record(record, order_id=order.pk, prev_hash=prev, hash=digest)
     event.save()
-    outbox_enqueue(event=event, record=record, order=order.to_snapshot())
+    outbox_enqueue(event=event, record=record, order=after)
 
 
 _ROW_FIELDS = (*(f for f in OrderSnapshot.__dataclass_fields__ if f != "number"), "last_hash")
@@ -152,7 +155,7 @@ def _perform(
             data=data,
         )
         new = apply_event(snap, record)
-        _insert_event(row, record, *_link(row, record))
+        _insert_event(row, record, new, *_link(row, record))
         _save_projection(row, new, snap.version)
     return row
 
@@ -324,10 +327,11 @@ def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
         data=data,
     )
     order = WorkOrder(number=record.order)
-    order.set_snapshot(apply_event(None, record))
+    created = apply_event(None, record)
+    order.set_snapshot(created)
     prev, digest = _link(order, record)
     order.save()
-    _insert_event(order, record, prev, digest)
+    _insert_event(order, record, created, prev, digest)
     return order
 
 
