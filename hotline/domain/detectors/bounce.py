@@ -9,6 +9,7 @@ from typing import Any
 from hotline.domain.detectors.base import named, run
 from hotline.domain.detectors.finding import HIGH, MEDIUM, Finding
 from hotline.domain.supervision.eventlog import EventLog
+from hotline.domain.supervision.handover import ensure_steps
 
 CODE = "bounce"
 
@@ -21,6 +22,7 @@ class BounceThresholds:
 
 def detect(log: EventLog, limits: BounceThresholds | None = None) -> list[Finding]:
     limits = limits or BounceThresholds()
+    ensure_steps(log)
     return run(log, SQL, [limits.min_returns, limits.max_units], _finding)
 
 
@@ -43,26 +45,16 @@ def _finding(row: dict[str, Any]) -> Finding:
     )
 
 
-# $1 minimum approved returns, $2 most distinct units. Lists are built only for the orders
-# that fire: an order held by a single unit can neither revisit nor pass through many.
+# $1 minimum approved returns, $2 most distinct units. Reads the handover ``steps`` (each order's
+# unit sequence, repeats collapsed); lists are built only for the orders that fire.
 SQL = f"""
-WITH held AS (
-  SELECT order_id, seq, holder AS unit FROM events WHERE holder IS NOT NULL AND holder <> ''
-), moving AS (
-  SELECT h.*, lag(h.unit) OVER (PARTITION BY h.order_id ORDER BY h.seq) AS before
-  FROM held h SEMI JOIN (SELECT order_id FROM held GROUP BY 1 HAVING count(*) > 1) m
-    ON m.order_id = h.order_id
-), steps AS (
-  SELECT order_id, seq, unit, row_number() OVER (PARTITION BY order_id ORDER BY seq) AS pos
-  FROM moving WHERE before IS NULL OR before <> unit
-), marked AS (
-  SELECT *, min(pos) OVER (PARTITION BY order_id, unit) < pos AS revisit FROM steps
-), returns AS (
+WITH returns AS (
   SELECT order_id, count(*) AS returns, list(seq) AS return_seqs
   FROM events WHERE action = 'approve_return' GROUP BY order_id
 ), per_order AS (
   SELECT order_id, count(*) FILTER (WHERE revisit) AS revisits, count(DISTINCT unit) AS units
-  FROM marked GROUP BY order_id
+  FROM steps SEMI JOIN (SELECT order_id FROM steps WHERE pos > 1) moved USING (order_id)
+  GROUP BY order_id
 ), firing AS (
   SELECT coalesce(p.order_id, r.order_id) AS order_id, coalesce(p.revisits, 0) AS revisits,
          coalesce(r.returns, 0) AS returns, coalesce(r.return_seqs, []) AS return_seqs
@@ -70,19 +62,16 @@ WITH held AS (
   WHERE coalesce(p.revisits, 0) > 0 OR coalesce(r.returns, 0) >= $1
      OR coalesce(p.units, 0) >= $2
 ), paths AS (
-  SELECT m.order_id,
-         list({named("m.unit")} ORDER BY m.pos) AS path,
-         list(m.unit ORDER BY m.pos) AS codes,
-         list({named("m.unit")} ORDER BY m.pos) FILTER (WHERE m.revisit) AS revisited,
-         arg_max(m.unit, m.pos) FILTER (WHERE m.revisit) AS unit,
-         list(m.seq) AS step_seqs
-  FROM marked m SEMI JOIN firing f ON f.order_id = m.order_id
-  GROUP BY m.order_id
+  SELECT s.order_id,
+         list({named("s.unit")} ORDER BY s.pos) AS path,
+         list(s.unit ORDER BY s.pos) AS codes,
+         list({named("s.unit")} ORDER BY s.pos) FILTER (WHERE s.revisit) AS revisited,
+         arg_max(s.unit, s.pos) FILTER (WHERE s.revisit) AS unit,
+         list(s.seq) AS step_seqs
+  FROM steps s SEMI JOIN firing f ON f.order_id = s.order_id
+  GROUP BY s.order_id
 )
-SELECT f.order_id, coalesce(p.unit, p.codes[len(p.codes)],
-         (SELECT arg_max(unit, seq) FROM held h WHERE h.order_id = f.order_id)) AS unit,
-       coalesce(p.path, [(SELECT arg_max(h.unit, h.seq) FROM held h
-                          WHERE h.order_id = f.order_id)]) AS path,
+SELECT f.order_id, coalesce(p.unit, p.codes[len(p.codes)]) AS unit, coalesce(p.path, []) AS path,
        coalesce(p.revisited, []) AS revisited, f.revisits, f.returns,
        coalesce(p.step_seqs, []) || f.return_seqs AS evidence
 FROM firing f LEFT JOIN paths p USING (order_id)

@@ -178,6 +178,7 @@ def add_working_days(log: EventLog, working: Callable[[date], bool]) -> None:
 
 def restrict_since(log: EventLog, since: date) -> None:
     """Keep only orders created on or after ``since``."""
+    log.con.execute("DROP TABLE IF EXISTS steps")  # built from the events being cut
     log.con.execute(
         "DELETE FROM events WHERE order_id IN (SELECT order_id FROM events "
         "WHERE seq = 1 AND CAST(ts AS DATE) < ?)",

@@ -12,7 +12,7 @@ from hotline.domain.supervision.eventlog import EventLog
 # Most orders stay with their first unit: only orders held by two or more go through the
 # (sorting) window functions; single-holder orders are appended as one step each.
 STEPS_SQL = """
-CREATE OR REPLACE TEMP TABLE steps AS
+CREATE TEMP TABLE IF NOT EXISTS steps AS
 WITH held AS (
   SELECT order_id, seq, holder AS unit FROM events WHERE holder IS NOT NULL AND holder <> ''
 ), sizes AS (
@@ -35,8 +35,14 @@ FROM held h SEMI JOIN sizes s ON s.order_id = h.order_id AND s.n = 1
 """
 
 
-def handover_metrics(log: EventLog) -> dict[str, Any]:
+def ensure_steps(log: EventLog) -> None:
+    """Build the ``steps`` table (each order's collapsed unit sequence) once per loaded log;
+    the handover metrics and the ``bounce`` detector both read it."""
     log.con.execute(STEPS_SQL)
+
+
+def handover_metrics(log: EventLog) -> dict[str, Any]:
+    ensure_steps(log)
     summary = rows(
         log,
         """
