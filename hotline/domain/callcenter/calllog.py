@@ -24,43 +24,19 @@ last_line        BIGINT
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from hotline.domain.duck import query_dicts
+
 MALFORMED_SAMPLE = 100
 # Quoted values and numbers differ line by line; without them a problem names its kind.
 _PARTICULARS = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
-
-
-def sql_list(values: Iterable[str]) -> str:
-    """A SQL ``IN`` list of string literals (for the module's own constants only)."""
-    return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + ")"
-
-
-# DuckDB spills to disk past this, so a 10 M-line log peaks near 1.2 GB instead of 3 GB, for
-# about 10 % more time. HOTLINE_DUCKDB_MEMORY overrides it (e.g. "4GB").
-DEFAULT_MEMORY_LIMIT = "1GB"
-
-
-def open_connection(
-    threads: int | None = None, *, database: str = ":memory:"
-) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(database)
-    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-    con.execute("SET enable_progress_bar = false")
-    limit = os.environ.get("HOTLINE_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
-    con.execute("SET memory_limit = ?", [limit])
-    spill = Path(tempfile.gettempdir()) / "hotline-duckdb"
-    con.execute("SET temp_directory = ?", [str(spill)])
-    return con
 
 
 @dataclass(frozen=True)
@@ -130,10 +106,7 @@ class CallLog:
         return bool(row and row[0])
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query and return dicts, the shape every report is built from."""
-        cursor = self.con.execute(sql, params or [])
-        names = [column[0] for column in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return query_dicts(self.con, sql, params)
 
     def call_count(self) -> int:
         row = self.con.execute("SELECT count(*) FROM calls").fetchone()

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from hotline.domain.callcenter.calllog import CallLog, LoadReport, open_connection
+from hotline.domain.callcenter.calllog import CallLog, LoadReport
+from hotline.domain.duck import open_connection
 
 REQUIRED = ("call_id", "started_at", "outcome")
 OPTIONAL = ("queued", "wait_seconds", "agent", "talk_seconds", "queue", "caller")

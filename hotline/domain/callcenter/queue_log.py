@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from hotline.domain.callcenter.calllog import CallLog, LoadReport, open_connection, sql_list
+from hotline.domain.callcenter.calllog import CallLog, LoadReport
+from hotline.domain.duck import open_connection, sql_list
 
 ENTER = "ENTERQUEUE"
 CONNECT = "CONNECT"

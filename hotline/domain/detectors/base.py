@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hotline.domain.detectors.finding import Finding
+from hotline.domain.duck import query_dicts
 from hotline.domain.supervision.eventlog import EventLog
 
 # An order is open unless its last closing-or-reopening event closed it.
@@ -13,9 +14,7 @@ CLOSING = ("approve_close", "answer_directly", "merge", "archive")
 
 
 def rows(log: EventLog, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = log.con.execute(sql, params or [])
-    names = [column[0] for column in cursor.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return query_dicts(log.con, sql, params)
 
 
 def run(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from hotline.domain.callcenter.calllog import open_connection
+from hotline.domain.duck import open_connection
 
 READERS = {
     ".jsonl": "read_json",
