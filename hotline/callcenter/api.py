@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
+from hotline.accounts.access import supervisor_of
 from hotline.accounts.models import User
 from hotline.callcenter import selectors
 
@@ -47,10 +47,7 @@ class FindingQuery(Schema):
 
 
 def _supervisor(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User) or not selectors.can_supervise(user):
-        raise HttpError(403, "call-center data is for supervisors (纪检监察) only")
-    return user
+    return supervisor_of(request, "call-center data")
 
 
 @router.get("/callcenter/findings", response=list[FindingOut])

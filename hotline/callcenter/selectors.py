@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
 from hotline.callcenter.models import AgentFinding, CallLogImport
-from hotline.domain.lifecycle import Role
 from hotline.workorders.models import WorkOrder
-
-# Agent findings and call logs are for the people who supervise the center.
-SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-
-
-def can_supervise(user: User) -> bool:
-    return user.hotline_role in SUPERVISING_ROLES
 
 
 def order_call_ids() -> set[str]:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from hotline.accounts.access import supervisor_of
 from hotline.accounts.models import Unit, User
 from hotline.domain.supervision.cases import CaseError
 from hotline.supervision import selectors, services
@@ -19,10 +20,7 @@ router = Router(tags=["supervision"])
 
 
 def _supervisor(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User) or user.hotline_role not in services.SUPERVISING:
-        raise HttpError(403, "supervision is for supervisors (纪检监察) only")
-    return user
+    return supervisor_of(request, "supervision")
 
 
 class ReportQuery(Schema):

@@ -9,13 +9,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.timezone import localtime
 
+from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
 from hotline.supervision.models import CaseOrder, CaseSanction, SupervisionCase
-from hotline.supervision.services import SUPERVISING
 
 
 def case_list(*, user: User) -> QuerySet[SupervisionCase]:
-    if user.hotline_role not in SUPERVISING:
+    if not can_supervise(user):
         return SupervisionCase.objects.none()
     return SupervisionCase.objects.all()
 
@@ -53,7 +53,7 @@ def supervision_totals(
 
 def supervision_report(*, user: User, period: str = "month") -> dict[str, Any] | None:
     """Every detector, the handover metrics and the scorecards on the database's events."""
-    if user.hotline_role not in SUPERVISING:
+    if not can_supervise(user):
         return None
     import tempfile
     from pathlib import Path

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 
 from hotline import clock
+from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
-from hotline.domain.lifecycle import NotAllowed, Role
+from hotline.domain.lifecycle import NotAllowed
 from hotline.domain.supervision.cases import (
     CaseAction,
     CaseError,
@@ -20,11 +21,9 @@ from hotline.domain.supervision.cases import (
 from hotline.supervision.models import CaseEvent, CaseOrder, CaseSanction, SupervisionCase
 from hotline.workorders.models import WorkOrder
 
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
-
 
 def _require_supervisor(actor: User) -> None:
-    if actor.hotline_role not in SUPERVISING:
+    if not can_supervise(actor):
         raise NotAllowed(f"user {actor.username} may not work on supervision cases")
 
 
