@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hotline.domain.supervision.eventlog import EventLog, EventLogError
+from hotline.domain.supervision.eventlog import EventLogError
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -51,33 +50,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _report(
-    log: EventLog,
-    out: Path,
-    *,
-    unit_names: dict[str, str] | None = None,
-    period: str = "month",
-    agent_findings: bool = False,
-) -> None:
-    from django.conf import settings
-    from rich.console import Console
-
-    from hotline.domain.supervision.engine import supervise
-    from hotline.workorders.services import working_calendar
-
-    console = Console(stderr=True)
-    with console.status("running the detectors …"):
-        report = supervise(
-            log,
-            thresholds=settings.HOTLINE_SUPERVISION,
-            unit_names=unit_names,
-            is_working_day=working_calendar().is_working_day if log.ours else None,
-            period=period,
-        )
-    if agent_findings:
-        from hotline.supervision.selectors import with_agent_findings
-
-        report = with_agent_findings(report)
+def _write_report(report: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n")
     summary = report["summary"]
@@ -90,37 +63,34 @@ def _report(
         print(f"  {code:<24} {count}")
 
 
+def _running() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True).status("running the detectors …")
+
+
 def cmd_supervise(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
-    from hotline.accounts.models import Unit
-    from hotline.domain.supervision.eventlog import load_interchange, restrict_since
+    from hotline.supervision.selectors import database_report
 
     if args.json is None:
         return _fail("--json OUT is required")
     call_command("migrate", interactive=False, verbosity=0)
-    with tempfile.TemporaryDirectory() as scratch:
-        source = args.events
-        if source is None:
-            from hotline.workorders.interchange import events_export
-
-            source = Path(scratch) / "events.jsonl"
-            events_export(source)
-        try:
-            log = load_interchange(source, as_of=args.as_of)
-        except EventLogError as exc:
-            return _fail(str(exc))
-        if args.since:
-            restrict_since(log, args.since)
-        names = dict(Unit.objects.values_list("code", "name"))
-        _report(
-            log, args.json, unit_names=names, period=args.period, agent_findings=args.events is None
-        )
+    try:
+        with _running():
+            report = database_report(
+                period=args.period, events=args.events, as_of=args.as_of, since=args.since
+            )
+    except EventLogError as exc:
+        return _fail(str(exc))
+    _write_report(report, args.json)
     return 0
 
 
 def cmd_supervise_log(args: argparse.Namespace) -> int:
     from hotline.domain.supervision.eventlog import load_external
+    from hotline.supervision.selectors import report_on
 
     try:
         log = load_external(
@@ -128,7 +98,9 @@ def cmd_supervise_log(args: argparse.Namespace) -> int:
         )
     except EventLogError as exc:
         return _fail(str(exc))
-    _report(log, args.json)
+    with _running():
+        report = report_on(log)
+    _write_report(report, args.json)
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,6 +13,7 @@ from django.utils.timezone import localtime
 
 from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
+from hotline.domain.supervision.eventlog import EventLog
 from hotline.supervision.models import CaseOrder, CaseSanction, SupervisionCase
 
 
@@ -51,33 +54,59 @@ def supervision_totals(
     }
 
 
+def report_on(
+    log: EventLog, *, period: str = "month", unit_names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The engine with this installation's thresholds and working calendar."""
+    from django.conf import settings
+
+    from hotline.domain.supervision.engine import supervise
+    from hotline.workorders.services import working_calendar
+
+    return supervise(
+        log,
+        thresholds=settings.HOTLINE_SUPERVISION,
+        unit_names=unit_names,
+        is_working_day=working_calendar().is_working_day if log.ours else None,
+        period=period,
+    )
+
+
+def database_report(
+    *,
+    period: str = "month",
+    events: Path | None = None,
+    as_of: datetime | None = None,
+    since: date | None = None,
+) -> dict[str, Any]:
+    """The report on the database's events (or on an export of them, ``events``), unit names
+    from the database; with the stored agent findings when it reads the database. Not scoped:
+    the CLI calls it, and :func:`supervision_report` after checking the user."""
+    from django.conf import settings
+
+    from hotline.accounts.models import Unit
+    from hotline.domain.supervision.eventlog import load_interchange, restrict_since
+    from hotline.workorders.interchange import events_export
+
+    with tempfile.TemporaryDirectory() as scratch:
+        source = events
+        if source is None:
+            source = Path(scratch) / "events.jsonl"
+            events_export(source)
+        log = load_interchange(source, tz=settings.TIME_ZONE, as_of=as_of)
+    if since:
+        restrict_since(log, since)
+    report = report_on(
+        log, period=period, unit_names=dict(Unit.objects.values_list("code", "name"))
+    )
+    return report if events is not None else with_agent_findings(report)
+
+
 def supervision_report(*, user: User, period: str = "month") -> dict[str, Any] | None:
     """Every detector, the handover metrics and the scorecards on the database's events."""
     if not can_supervise(user):
         return None
-    import tempfile
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from hotline.accounts.models import Unit
-    from hotline.domain.supervision.engine import supervise
-    from hotline.domain.supervision.eventlog import load_interchange
-    from hotline.workorders.interchange import events_export
-    from hotline.workorders.services import working_calendar
-
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "events.jsonl"
-        events_export(path)
-        log = load_interchange(path, tz=settings.TIME_ZONE)
-        report = supervise(
-            log,
-            thresholds=settings.HOTLINE_SUPERVISION,
-            unit_names=dict(Unit.objects.values_list("code", "name")),
-            is_working_day=working_calendar().is_working_day,
-            period=period,
-        )
-    return with_agent_findings(report)
+    return database_report(period=period)
 
 
 def with_agent_findings(report: dict[str, Any]) -> dict[str, Any]:
