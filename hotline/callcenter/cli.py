@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hotline.cli_output import fail, write_json
 from hotline.domain import erlang
 from hotline.domain.callcenter.cdr import CallLogInputError
 from hotline.domain.callcenter.kpi import KpiInputError, KpiOptions, parse_interval
@@ -66,16 +66,6 @@ def _target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shrinkage", type=float, default=0.0)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
-
-
 def _print_malformed(report: dict[str, Any]) -> None:
     if not report["malformed"]:
         return
@@ -97,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         shifts = read_shifts(args.shifts) if args.shifts else None
         record = calllog_import(path=args.file, fmt=args.format, actor_name="cli", shifts=shifts)
     except (CallLogInputError, AlreadyImported) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     _print_malformed(record.report)
     print(
         f"imported {args.file} ({record.format}): {record.lines} lines, "
@@ -128,7 +118,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         fmt, path = ("queue_log", args.queue_log) if args.queue_log else ("cdr", args.cdr)
         log = callcenter.load(path, fmt=fmt, tz=settings.TIME_ZONE)
     except (CallLogInputError, KpiInputError, erlang.StaffingInputError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)  # 受理率 reads the work orders
@@ -136,7 +126,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     findings = agent_findings(log, shifts)
     report["findings"] = [finding.as_dict() for finding in findings]
     report["detectors_run"] = ["long_busy"] + (["away_from_post"] if shifts else [])
-    _write_json(args.json, report)
+    write_json(args.json, report)
     _print_malformed(report["input"])
     _print_summary(report, args.json)
     return 0
@@ -177,7 +167,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     if args.plan:
         return _staff_plan(args)
     if args.aht_seconds is None:
-        return _fail("--aht-seconds is required with --calls")
+        return fail("--aht-seconds is required with --calls")
     try:
         plan = erlang.staff_interval(
             calls=args.calls,
@@ -188,11 +178,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
             shrinkage=args.shrinkage,
         )
     except erlang.StaffingInputError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     result = plan.as_dict()
     result.update(target_seconds=args.target_seconds, service_level_goal=args.service_level)
     result["shrinkage"] = args.shrinkage
-    _write_json(args.json, result)
+    write_json(args.json, result)
     print(
         f"{plan.agents} agents on the phones ({plan.positions} to roster with "
         f"{args.shrinkage:.0%} shrinkage): service level {plan.service_level:.2%} within "
@@ -214,8 +204,8 @@ def _staff_plan(args: argparse.Namespace) -> int:
             shrinkage=args.shrinkage,
         )
     except (CallLogInputError, erlang.StaffingInputError) as exc:
-        return _fail(str(exc))
-    _write_json(args.json, result)
+        return fail(str(exc))
+    write_json(args.json, result)
     print(
         f"{len(result['intervals'])} intervals: peak {result['peak_positions']} positions, "
         f"{result['position_hours']:.0f} position-hours to roster → {args.json}"
@@ -228,7 +218,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from hotline.domain.callcenter.simulate import simulate_queue_log
 
     if args.days < 1 or args.agents < 3 or args.calls_per_day < 0:
-        return _fail("--days must be ≥ 1, --agents ≥ 3 and --calls-per-day ≥ 0")
+        return fail("--days must be ≥ 1, --agents ≥ 3 and --calls-per-day ≥ 0")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as out:
         result = simulate_queue_log(
@@ -245,7 +235,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         with args.shifts_out.open("w", newline="") as out:
             write_shifts(out, result.shifts)
     if args.truth_out:
-        _write_json(
+        write_json(
             args.truth_out,
             [
                 {"detector": p.detector, "agent": p.agent, "day": p.day.isoformat()}

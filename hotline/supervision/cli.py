@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from hotline.cli_output import fail, write_json
 from hotline.domain.supervision.eventlog import EventLogError
 
 
@@ -45,14 +44,8 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     q.set_defaults(func=cmd_supervise_simulate)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _write_report(report: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n")
+    write_json(out, report)
     summary = report["summary"]
     print(
         f"{summary['cases']} orders, {summary['events']} events, {summary['handovers']} handovers "
@@ -75,7 +68,7 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     from hotline.supervision.selectors import database_report
 
     if args.json is None:
-        return _fail("--json OUT is required")
+        return fail("--json OUT is required")
     call_command("migrate", interactive=False, verbosity=0)
     try:
         with _running():
@@ -83,7 +76,7 @@ def cmd_supervise(args: argparse.Namespace) -> int:
                 period=args.period, events=args.events, as_of=args.as_of, since=args.since
             )
     except EventLogError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     _write_report(report, args.json)
     return 0
 
@@ -97,7 +90,7 @@ def cmd_supervise_log(args: argparse.Namespace) -> int:
             args.input, case=args.case, time=args.time, unit=args.unit, activity=args.activity
         )
     except EventLogError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     with _running():
         report = report_on(log)
     _write_report(report, args.json)
@@ -108,7 +101,7 @@ def cmd_supervise_simulate(args: argparse.Namespace) -> int:
     from hotline.domain.supervision.simulate import simulate_city
 
     if args.days < 1 or args.orders_per_day < 1 or not 0 <= args.misconduct_rate <= 1:
-        return _fail("--days and --orders-per-day must be ≥ 1, --misconduct-rate in [0, 1]")
+        return fail("--days and --orders-per-day must be ≥ 1, --misconduct-rate in [0, 1]")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as out:
         result = simulate_city(
@@ -119,7 +112,7 @@ def cmd_supervise_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     if args.truth_out:
-        args.truth_out.write_text(json.dumps(sorted(result.truth), ensure_ascii=False) + "\n")
+        write_json(args.truth_out, sorted(result.truth))
     print(
         f"wrote {result.events} events of {result.orders} orders to {args.out}; planted: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(result.planted.items()))
