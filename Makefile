@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_callcenter.py
 	$(BIN)/python bench/bench_august_calls.py
 	$(BIN)/python bench/supervise.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) var

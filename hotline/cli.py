@@ -1,4 +1,4 @@
-"""The ``hotline`` command: serve, demo, events, callcenter, tokens, Django management."""
+"""The ``hotline`` command: serve, demo, events, callcenter, dispatch, supervise, tokens, manage."""
 
 from __future__ import annotations
 
@@ -257,11 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_outbox_status)
 
     from hotline.callcenter.cli import add_commands as add_callcenter_commands
+    from hotline.dispatch.cli import add_commands as add_dispatch_commands
     from hotline.supervision.cli import add_commands as add_supervision_commands
 
     add_supervision_commands(sub, common)
 
     add_callcenter_commands(sub, common)
+    add_dispatch_commands(sub, common)
 
     p = sub.add_parser("token", parents=[common], help="issue an API token for a user")
     p.add_argument("username")

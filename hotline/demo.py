@@ -20,6 +20,13 @@ from hotline import clock
 from hotline.accounts.models import Unit, User
 from hotline.callcenter.models import CallLogImport
 from hotline.callcenter.services import calllog_import
+from hotline.dispatch.models import Area, KnowledgeArticle
+from hotline.dispatch.selectors import model_path
+from hotline.dispatch.services import (
+    catalogue_entry_save,
+    dispatch_model_train_from_db,
+    knowledge_article_save,
+)
 from hotline.domain import callcenter
 from hotline.domain.callcenter.simulate import simulate_queue_log
 from hotline.domain.lifecycle import Role
@@ -60,6 +67,35 @@ CATEGORIES = [
     ("food-safety", "食品安全", "shichang", "超市销售过期食品，投诉后商家拒不处理。"),
     ("public-order", "治安管理", "gongan", "小区门口夜间经常有人聚集喧哗，存在治安隐患。"),
 ]
+AREAS = [  # 行政区划: districts, then streets under them
+    ("dongcheng-qu", "东城区", ""),
+    ("xicheng-qu", "西城区", ""),
+    ("donghuamen", "东华门街道", "dongcheng-qu"),
+    ("xichangan", "西长安街街道", "xicheng-qu"),
+]
+ARTICLES = [  # 知识库: what agents read out to answer on the spot
+    (
+        "居住证办理流程",
+        "办理居住证需携带身份证、租房合同或房产证明，到居住地派出所或政务服务中心申请。",
+        "",
+    ),
+    (
+        "夜间施工噪音投诉",
+        "夜间22时至次日6时禁止产生环境噪声污染的建筑施工作业，抢修抢险除外。",
+        "noise",
+    ),
+    ("拖欠工资如何维权", "可向用人单位所在地劳动保障监察机构投诉，或申请劳动争议仲裁。", "wages"),
+    (
+        "义务教育入学报名",
+        "入学报名材料为户口簿、房产证明及儿童预防接种证，具体以区教育局公告为准。",
+        "school",
+    ),
+    (
+        "物业服务投诉渠道",
+        "物业服务不到位可先向业主委员会反映，再向街道办事处或区住建部门投诉。",
+        "property",
+    ),
+]
 PLACES = ["朝阳路18号", "和平里小区3号楼", "人民广场东侧", "建设路与解放路交叉口", "幸福家园南门"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
@@ -87,6 +123,7 @@ def _seed_reference() -> dict[str, User]:
     discipline = Unit.objects.create(code="jiwei", name="市纪委监委")
     for code, name, _, _ in CATEGORIES:
         Category.objects.create(code=code, name=name)
+    _seed_dispatch(units)
     SlaPolicy.objects.create(urgency="normal", accept_hours=2, handle_days=5)
     SlaPolicy.objects.create(urgency="urgent", accept_hours=0.5, handle_days=1)
     users = {
@@ -100,6 +137,25 @@ def _seed_reference() -> dict[str, User]:
         users[f"handler-{code}"] = _user(f"handler-{code}", Role.HANDLER, units[code], "承办人")
         users[f"lead-{code}"] = _user(f"lead-{code}", Role.UNIT_LEAD, units[code], "负责人")
     return users
+
+
+def _seed_dispatch(units: dict[str, Unit]) -> None:
+    """Areas, the dispatch catalogue (派单目录) and a few knowledge-base articles."""
+    for code, name, parent in AREAS:
+        Area.objects.create(code=code, name=name, parent=Area.objects.filter(code=parent).first())
+    for code, _name, home, _text in CATEGORIES:
+        catalogue_entry_save(actor="demo", category=code, lead_unit=home)
+    # On 东华门街道, noise and greening go to the street office first, the bureau assisting.
+    for code, bureau in (("noise", "shengtai"), ("greening", "lvhua")):
+        catalogue_entry_save(
+            actor="demo",
+            category=code,
+            area="donghuamen",
+            lead_unit="dongcheng-jd1",
+            assist_units=[bureau],
+        )
+    for title, body, category in ARTICLES:
+        knowledge_article_save(title=title, body=body, category=category)
 
 
 class _Story:
@@ -123,7 +179,13 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
     h, ho = f"handler-{home}", f"handler-{other}"
     d = "dispatcher"
     if path == "direct":
-        story.step("agent", s.workorder_answer_directly, answer="已根据知识库答复市民。")
+        article = KnowledgeArticle.objects.order_by("pk").first()
+        story.step(
+            "agent",
+            s.workorder_answer_directly,
+            answer="已根据知识库答复市民。",
+            article=article.pk if article else None,
+        )
         return
     if path == "merge" and into:
         story.step(d, s.workorder_merge, into=into)
@@ -218,6 +280,7 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
             category=code,
             text=text,
             location=rng.choice(PLACES),
+            area=rng.choice(AREAS)[0],
             urgency="urgent" if rng.random() < 0.1 else "normal",
             caller_name=rng.choice(SURNAMES) + "先生",
             caller_phone=f"139{rng.randint(0, 10**8 - 1):08d}",
@@ -227,6 +290,8 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
         _walk(story, path, home, other, created[-1] if created else None)
         assert story.order is not None
         created.append(story.order.number)
+    model = dispatch_model_train_from_db(path=model_path())
+    out.write(f"dispatch model trained on {model.info.training_rows} confirmed dispatches\n")
     _print_logins(out, orders)
 
 

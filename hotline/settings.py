@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "hotline.open311",
     "hotline.notify",
     "hotline.supervision",
+    "hotline.dispatch",
 ]
 
 MIDDLEWARE = [
@@ -147,4 +148,11 @@ HOTLINE_CALLCENTER = {
         "peak_quantile": 0.75,
     },
     "away_from_post": {"absent_minutes": 20.0, "grace_minutes": 5.0, "unreachable_rings": 3},
+}
+
+# Smart dispatch (智能派单): the classifier the API serves, and the duplicate search window.
+HOTLINE_DISPATCH: dict[str, str | float] = {
+    "model": os.environ.get("HOTLINE_DISPATCH_MODEL", str(VAR_DIR / "dispatch" / "model.joblib")),
+    "duplicate_window_days": 30,
+    "duplicate_rebuild_seconds": 300,
 }

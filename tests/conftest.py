@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Never serve a model someone trained in this checkout; tests train their own.
+    settings.HOTLINE_DISPATCH = {
+        **settings.HOTLINE_DISPATCH,
+        "model": str(Path(settings.VAR_DIR) / "test" / f"dispatch-{os.getpid()}.joblib"),
+    }
     # The SQLite test database is a file under var/, which a fresh clone does not have yet.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
@@ -41,3 +47,13 @@ def live_db(_restore_event_guard: None, transactional_db: None) -> Iterator[None
 @pytest.fixture
 def live_world(live_db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dispatch_caches() -> Iterator[None]:
+    """Each test starts with empty in-memory dispatch indexes (its database is new too)."""
+    from hotline.dispatch.selectors import reset_caches
+
+    reset_caches()
+    yield
+    reset_caches()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -114,3 +115,22 @@ def test_token_is_issued_for_a_known_user_only(demo_db: Path) -> None:
     assert done.returncode == 0 and len(done.stdout.strip()) >= 40
     unknown = hotline("token", "nobody", "--db", str(demo_db), cwd=demo_db.parent)
     assert unknown.returncode == 2 and "no user 'nobody'" in unknown.stderr
+
+
+def test_dispatch_model_retrains_from_confirmed_dispatches(demo_db: Path) -> None:
+    model = demo_db.parent / "retrained.joblib"
+    done = hotline(
+        "dispatch",
+        "train",
+        "--from-db",
+        "--db",
+        str(demo_db),
+        "--model",
+        str(model),
+        cwd=demo_db.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "labels" in done.stdout and model.is_file()
+    meta = json.loads((demo_db.parent / "retrained.joblib.json").read_text())
+    assert meta["source"] == "database: confirmed dispatches"
+    assert meta["training_rows"] > 0 and "overrides" in meta["scores"]

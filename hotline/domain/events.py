@@ -79,6 +79,7 @@ class OrderSnapshot:
     category: str = ""
     text: str = ""
     location: str = ""
+    area: str = ""  # 行政区划 code (street or district) for the dispatch catalogue
     urgency: str = "normal"
     caller_name: str = ""
     caller_phone: str = ""
@@ -134,6 +135,7 @@ def _create(record: EventRecord) -> OrderSnapshot:
         category=str(data.get("category", "")),
         text=str(data.get("text", "")),
         location=str(data.get("location", "") or ""),
+        area=str(data.get("area", "") or ""),
         urgency=str(data.get("urgency") or "normal"),
         caller_name=str(caller.get("name", "") or ""),
         caller_phone=str(caller.get("phone", "") or ""),
@@ -153,6 +155,8 @@ def _changes(snap: OrderSnapshot, record: EventRecord, target: State) -> dict[st
         case Action.DISPATCH:
             return {
                 "current_unit": record.to_unit,
+                # A dispatcher may correct the category as they dispatch (改类).
+                "category": str(data.get("category") or snap.category),
                 "first_unit": snap.first_unit or record.to_unit,
                 "assist_units": tuple(data.get("assist") or ()),
                 "accept_deadline": _time(data.get("accept_deadline")),

@@ -22,6 +22,7 @@ class OrderIn(Schema):
     category: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1, max_length=10000)
     location: str = Field("", max_length=300)
+    area: str = Field("", max_length=64, description="行政区划 code: street or district")
     urgency: Urgency = Urgency.NORMAL
     caller_name: str = Field("", max_length=100)
     caller_phone: str = Field("", max_length=32, pattern=r"^[0-9+\- ]*$")
@@ -55,6 +56,7 @@ class OrderOut(Schema):
     category: str
     text: str
     location: str
+    area: str
     urgency: str
     call_id: str
     current_unit: str
@@ -187,13 +189,14 @@ class ActionIn(Schema):
 
 class AnswerIn(ActionIn):
     answer: str = Field(min_length=1, max_length=10000)
-    article: str = ""
+    article: int | None = Field(None, description="knowledge-base article read out (知识库)")
 
 
 class DispatchIn(ActionIn):
     to_unit: str = Field(min_length=1, max_length=64)
     assist: list[str] = []
     note: str = Field("", max_length=2000)
+    category: str = Field("", max_length=64, description="correct the category (改类)")
 
 
 class NoteIn(ActionIn):

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import Unit, User
+from hotline.dispatch import selectors as dispatch_selectors
+from hotline.dispatch.models import Area
 from hotline.domain import lifecycle
 from hotline.domain.events import (
     GENESIS_HASH,
@@ -143,7 +145,8 @@ def _perform(
         snap = row.to_snapshot()
         lifecycle.decide(facts_of(snap), action, who, data, to_unit)
         if prepare is not None:
-            data = {**data, **prepare(row, snap)}
+            # A prepare step may also blank a field it finds redundant.
+            data = _clean({**data, **prepare(row, snap)})
         record = EventRecord(
             order=number,
             seq=snap.version + 1,
@@ -245,6 +248,7 @@ def workorder_create(
     category: str,
     text: str,
     location: str = "",
+    area: str = "",
     urgency: str = "normal",
     caller_name: str = "",
     caller_phone: str = "",
@@ -272,6 +276,7 @@ def workorder_create(
             "category": category,
             "text": text,
             "location": location,
+            "area": area,
             "urgency": urgency,
             "caller": caller or None,
             "lat": lat,
@@ -286,6 +291,10 @@ def workorder_create(
         replayed = _replay_idempotent(who.username, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
+    # Recorded, not fingerprinted: the same request retried gets the same order either way.
+    shown = dispatch_selectors.recorded_suggestions(text)
+    if shown:
+        data["suggested"] = shown
     try:
         with _write_transaction():
             order = _create(who, data)
@@ -316,6 +325,8 @@ def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
     lifecycle.decide(facts_of(None), Action.CREATE, who, data)
     if not Category.objects.filter(code=data["category"], is_active=True).exists():
         raise GuardFailed("category", f"unknown or inactive category {data['category']!r}")
+    if data.get("area") and not Area.objects.filter(code=data["area"]).exists():
+        raise GuardFailed("area", f"unknown area {data['area']!r}")
     at = clock.now()
     record = EventRecord(
         order=_next_number(at),
@@ -343,16 +354,24 @@ def workorder_answer_directly(
     actor: User,
     order: WorkOrder | str,
     answer: str,
-    article: str = "",
+    article: int | None = None,
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """直接办结: the agent answers on the spot (e.g. from the knowledge base)."""
+    """直接办结: the agent answers on the spot, citing the knowledge-base article (知识库) read
+    out, which must be active and valid today."""
+
+    def check_article(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if article is not None and dispatch_selectors.article_usable(article) is None:
+            raise GuardFailed("article", f"knowledge article {article} is not in force")
+        return {}
+
     return _perform(
         actor=actor,
         order=order,
         action=Action.ANSWER_DIRECTLY,
         data={"answer": answer, "article": article},
         expected_version=expected_version,
+        prepare=check_article,
     )
 
 
@@ -363,9 +382,15 @@ def workorder_dispatch(
     to_unit: str,
     assist: Sequence[str] = (),
     note: str = "",
+    category: str = "",
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """派单: send the order to a lead unit (主办) and optional assisting units (协办)."""
+    """派单: send the order to a lead unit (主办) and optional assisting units (协办).
+
+    ``category`` corrects the order's category (改类). The event records the dispatch-catalogue
+    entry and version (派单目录) for the order's category and area, and whether the dispatcher
+    followed it or chose another unit.
+    """
 
     def deadlines(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
         if to_unit == center_code():
@@ -373,11 +398,17 @@ def workorder_dispatch(
         _require_unit(to_unit, "to_unit")
         for code in assist:
             _require_unit(code, "assist")
-        accept_hours, handle_days = sla_limits(category=snap.category, urgency=snap.urgency)
+        final_category = category or snap.category
+        if category and not Category.objects.filter(code=category, is_active=True).exists():
+            raise GuardFailed("category", f"unknown or inactive category {category!r}")
+        accept_hours, handle_days = sla_limits(category=final_category, urgency=snap.urgency)
         now, calendar = clock.now(), working_calendar()
         return {
             "accept_deadline": _iso(calendar.deadline(now, hours=accept_hours)),
             "deadline": _iso(calendar.deadline(now, days=handle_days)),
+            # Recorded only when it changes the category.
+            "category": category if category != snap.category else "",
+            **_catalogue_record(final_category, snap.area, to_unit),
         }
 
     return _perform(
@@ -385,10 +416,24 @@ def workorder_dispatch(
         order=order,
         action=Action.DISPATCH,
         to_unit=to_unit,
-        data={"assist": list(assist), "note": note},
+        data={"assist": list(assist), "note": note, "category": category},
         expected_version=expected_version,
         prepare=deadlines,
     )
+
+
+def _catalogue_record(category: str, area: str, to_unit: str) -> dict[str, Any]:
+    route = dispatch_selectors.catalogue_route(category=category, area=area)
+    if route is None:
+        return {}
+    return {
+        "catalogue": {
+            "entry": route.entry,
+            "version": route.version,
+            "followed": route.lead_unit == to_unit,
+            "lead_unit": route.lead_unit,
+        }
+    }
 
 
 def workorder_accept(

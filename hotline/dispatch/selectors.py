@@ -1,0 +1,368 @@
+"""Reads for smart dispatch: suggestions, duplicate candidates, knowledge hits, catalogue routes.
+
+The classifier, the duplicate index and the knowledge index live in process memory and are
+refreshed from the database when it changes, so one intake call costs a few small queries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from hotline import clock
+from hotline.accounts.models import User
+from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
+from hotline.domain.dispatch import catalogue, classifier, duplicates, knowledge
+from hotline.domain.lifecycle import OPEN_STATES
+from hotline.workorders.models import Category, WorkOrder
+from hotline.workorders.selectors import restrict_orders
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def _option(name: str) -> Any:
+    options: dict[str, Any] = settings.HOTLINE_DISPATCH
+    return options[name]
+
+
+def model_path() -> Path:
+    return Path(_option("model"))
+
+
+# -- classifier --------------------------------------------------------------------------------
+
+_model: dict[str, Any] = {}
+
+
+def active_classifier() -> classifier.TextClassifier | None:
+    """The model at HOTLINE_DISPATCH["model"], reloaded when the file changes; None if absent."""
+    path = model_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    with _lock:
+        if _model.get("key") != (path, stamp):
+            try:
+                _model.update(key=(path, stamp), model=classifier.load(path))
+            except classifier.ModelError as exc:
+                log.warning("dispatch model unusable: %s", exc)
+                _model.update(key=(path, stamp), model=None)
+        return _model["model"]
+
+
+def area_path(area: str) -> list[str]:
+    if not area:
+        return []
+    found = Area.objects.select_related("parent__parent").filter(code=area).first()
+    return found.path() if found else []
+
+
+def catalogue_routes(*, categories: list[str], area: str = "") -> dict[str, catalogue.Route | None]:
+    """The route for each category in ``area``: two queries however many categories."""
+    path = area_path(area)
+    routes = [
+        catalogue.Route(
+            entry=e.pk,
+            version=e.version,
+            category=e.category,
+            area=e.area,
+            lead_unit=e.lead_unit,
+            assist_units=tuple(e.assist_units),
+        )
+        for e in CatalogueEntry.objects.filter(
+            category__in=categories, is_current=True, area__in=[*path, ""]
+        )
+    ]
+    return {c: catalogue.resolve(routes, category=c, area_path=path) for c in categories}
+
+
+def catalogue_route(*, category: str, area: str = "") -> catalogue.Route | None:
+    return catalogue_routes(categories=[category], area=area)[category]
+
+
+def route_out(route: catalogue.Route | None) -> dict[str, Any] | None:
+    if route is None:
+        return None
+    return {
+        "entry": route.entry,
+        "version": route.version,
+        "area": route.area,
+        "lead_unit": route.lead_unit,
+        "assist_units": list(route.assist_units),
+    }
+
+
+def _ranked_categories(text: str, k: int) -> list[tuple[str, str, float]]:
+    """(code, name, score) of the top-k categories; labels the database lacks are skipped."""
+    model = active_classifier()
+    if model is None or not text.strip():
+        return []
+    names = dict(Category.objects.filter(is_active=True).values_list("code", "name"))
+    by_name = {name: code for code, name in names.items()}
+    ranked = []
+    for suggestion in model.suggest([text], k=len(model.labels))[0]:
+        code = suggestion.label if suggestion.label in names else by_name.get(suggestion.label)
+        if code is not None:
+            ranked.append((code, names[code], suggestion.score))
+    return ranked[:k]
+
+
+def category_suggestions(*, text: str, area: str = "", k: int = 3) -> list[dict[str, Any]]:
+    """Top-k categories for ``text`` with calibrated scores, each with the unit the catalogue
+    names for it in ``area``."""
+    ranked = _ranked_categories(text, k)
+    routes = catalogue_routes(categories=[code for code, _, _ in ranked], area=area)
+    return [
+        {"category": code, "name": name, "score": score, "route": route_out(routes[code])}
+        for code, name, score in ranked
+    ]
+
+
+def recorded_suggestions(text: str) -> list[dict[str, Any]]:
+    """What the intake event records: the categories shown and their scores."""
+    return [{"category": code, "score": score} for code, _, score in _ranked_categories(text, 3)]
+
+
+# -- duplicates --------------------------------------------------------------------------------
+
+_OPEN = [str(s) for s in OPEN_STATES]
+CATCH_UP_OVERLAP_SECONDS = 5
+_FIELDS = ("pk", "number", "text", "caller_phone", "location", "area", "category", "created_at")
+
+
+@dataclass
+class _DuplicateCache:
+    index: duplicates.DuplicateIndex = field(default_factory=duplicates.DuplicateIndex)
+    watermark: datetime | None = None
+    built: float | None = None
+    refreshing: bool = False
+
+
+_dup = _DuplicateCache()
+
+
+def _window_start() -> datetime:
+    return clock.now() - timedelta(days=_option("duplicate_window_days"))
+
+
+def _entry(row: dict[str, Any]) -> duplicates.Entry:
+    return duplicates.Entry(key=row["pk"], **{k: row[k] for k in _FIELDS if k != "pk"})
+
+
+def _load_index() -> tuple[duplicates.DuplicateIndex, datetime | None]:
+    """A fresh index of the window's open orders, and the watermark to catch up from."""
+    # Read first: a change made while the rows are read is then caught up afterwards.
+    watermark = WorkOrder.objects.aggregate(last=Max("updated_at"))["last"]
+    rows = WorkOrder.objects.filter(state__in=_OPEN, created_at__gte=_window_start())
+    index = duplicates.DuplicateIndex()
+    index.rebuild(_entry(r) for r in rows.values(*_FIELDS))
+    return index, watermark
+
+
+def _install(index: duplicates.DuplicateIndex, watermark: datetime | None) -> None:
+    _dup.index, _dup.watermark, _dup.built = index, watermark, time.monotonic()
+
+
+def _refresh_in_background() -> None:
+    """Rebuild (new IDF weights, aged-out orders gone) without making a request wait for it."""
+
+    def run() -> None:
+        try:
+            index, watermark = _load_index()
+            with _lock:
+                _install(index, watermark)
+        except Exception:
+            log.exception("duplicate index refresh failed; the current index stays in use")
+        finally:
+            _dup.refreshing = False
+            connections.close_all()  # this thread's own connections
+
+    _dup.refreshing = True
+    threading.Thread(target=run, name="duplicate-index-refresh", daemon=True).start()
+
+
+def _catch_up() -> None:
+    """Fold in orders changed since the last look: new ones join, closed ones leave."""
+    if _dup.watermark is None:
+        changed = WorkOrder.objects.all()
+    else:
+        # A little overlap: a transaction stamped before the watermark may commit after it.
+        since = _dup.watermark - timedelta(seconds=CATCH_UP_OVERLAP_SECONDS)
+        changed = WorkOrder.objects.filter(updated_at__gte=since)
+    rows = list(changed.values(*_FIELDS, "updated_at", "state"))
+    start = _window_start()
+    still_open = [r for r in rows if r["state"] in _OPEN and r["created_at"] >= start]
+    _dup.index.remove(r["pk"] for r in rows)
+    _dup.index.add(_entry(r) for r in still_open)
+    if rows:
+        _dup.watermark = max(r["updated_at"] for r in rows)
+
+
+def duplicate_index() -> duplicates.DuplicateIndex:
+    """The index, caught up with the database. The first call of a process builds it; later a
+    background thread rebuilds it every HOTLINE_DISPATCH["duplicate_rebuild_seconds"]."""
+    with _lock:
+        if _dup.built is None:
+            _install(*_load_index())
+        else:
+            stale = time.monotonic() - _dup.built > _option("duplicate_rebuild_seconds")
+            if stale and not _dup.refreshing:
+                _refresh_in_background()
+            _catch_up()
+        return _dup.index
+
+
+def duplicate_candidates(
+    *,
+    user: User,
+    text: str,
+    caller_phone: str = "",
+    location: str = "",
+    exclude: str = "",
+    limit: int = 5,
+) -> list[dict[str, Any]]:
+    """Recent open orders that may be the same matter, among those ``user`` may see."""
+    index = duplicate_index()
+    skip = [pk for pk in WorkOrder.objects.filter(number=exclude).values_list("pk", flat=True)]
+    found = index.query(
+        text,
+        caller_phone=caller_phone,
+        location=location,
+        exclude=skip,
+        limit=limit,
+        created_after=_window_start(),
+    )
+    if not found:
+        return []
+    visible = {
+        row["pk"]: row
+        for row in restrict_orders(user)
+        .filter(pk__in=[c.key for c in found])
+        .values("pk", "number", "state", "category", "current_unit", "created_at", "text")
+    }
+    out = []
+    for c in found:
+        row = visible.get(c.key)
+        if row is None or row["number"] != c.number:
+            continue
+        out.append(
+            {
+                "number": c.number,
+                "score": c.score,
+                "reasons": c.reasons,
+                "state": row["state"],
+                "category": row["category"],
+                "current_unit": row["current_unit"],
+                "created_at": row["created_at"],
+                "excerpt": row["text"][:120],
+            }
+        )
+    return out
+
+
+# -- knowledge base ----------------------------------------------------------------------------
+
+_kb: dict[str, Any] = {}
+
+
+def knowledge_index() -> knowledge.KnowledgeIndex:
+    """Active articles, re-indexed when one is added, changed or deactivated."""
+    active = KnowledgeArticle.objects.filter(is_active=True)
+    stamp = tuple(active.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values())
+    with _lock:
+        if _kb.get("stamp") != stamp:
+            articles = [
+                knowledge.Article(
+                    key=a.pk,
+                    title=a.title,
+                    body=a.body,
+                    category=a.category,
+                    valid_from=a.valid_from,
+                    valid_to=a.valid_to,
+                )
+                for a in active.order_by("pk")
+            ]
+            _kb.update(stamp=stamp, index=knowledge.KnowledgeIndex(articles))
+        return _kb["index"]
+
+
+def today() -> date:
+    return timezone.localtime(clock.now()).date()
+
+
+def knowledge_search(*, query: str, category: str = "", limit: int = 5) -> list[dict[str, Any]]:
+    index = knowledge_index()
+    hits = index.search(query, on=today(), category=category, limit=limit)
+    bodies = dict(
+        KnowledgeArticle.objects.filter(pk__in=[h.key for h in hits]).values_list("pk", "body")
+    )
+    return [
+        {
+            "id": h.key,
+            "title": h.title,
+            "category": h.category,
+            "score": h.score,
+            "excerpt": bodies.get(h.key, "")[:200],
+        }
+        for h in hits
+    ]
+
+
+def knowledge_article_get(article_id: int) -> KnowledgeArticle | None:
+    return KnowledgeArticle.objects.filter(pk=article_id, is_active=True).first()
+
+
+def article_usable(article_id: int) -> KnowledgeArticle | None:
+    """The article if an agent may answer from it today: active and within its dates."""
+    found = KnowledgeArticle.objects.filter(pk=article_id, is_active=True).first()
+    if found is None:
+        return None
+    valid = knowledge.Article(0, "", "", valid_from=found.valid_from, valid_to=found.valid_to)
+    return found if valid.valid_on(today()) else None
+
+
+# -- one call for the intake form --------------------------------------------------------------
+
+
+def intake_assist(
+    *,
+    user: User,
+    text: str,
+    caller_phone: str = "",
+    location: str = "",
+    area: str = "",
+    category: str = "",
+    exclude: str = "",
+) -> dict[str, Any]:
+    """Everything beside the intake form: category/unit suggestions, duplicate candidates and
+    knowledge-base answers, in one call."""
+    suggestions = category_suggestions(text=text, area=area)
+    chosen = category or (suggestions[0]["category"] if suggestions else "")
+    return {
+        "suggestions": suggestions,
+        "route": route_out(catalogue_route(category=category, area=area)) if category else None,
+        "duplicates": duplicate_candidates(
+            user=user, text=text, caller_phone=caller_phone, location=location, exclude=exclude
+        ),
+        "knowledge": knowledge_search(query=text, category=chosen),
+    }
+
+
+def reset_caches() -> None:
+    """Forget the in-memory indexes (tests, and after restoring a database)."""
+    with _lock:
+        _model.clear()
+        _kb.clear()
+        _dup.index, _dup.watermark, _dup.built = duplicates.DuplicateIndex(), None, None
