@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("open311/v2/", include("hotline.open311.urls")),
+    path("", include("hotline.web.urls")),
 ]

@@ -289,8 +289,9 @@ def test_intake_assistant_is_for_center_staff(city: World) -> None:
         assert response.status_code == 403
     assert Api(city.handler_a).get("/knowledge/search?q=噪音").status_code == 200
     assert Api(city.citizen).get("/knowledge/search?q=噪音").status_code == 403
-    order = city.create()
-    assert Api(city.handler_b).get(f"/orders/{order.number}/assist").status_code == 403
+    order = city.walk(city.create(), State.HANDLING)
+    assert Api(city.handler_b).get(f"/orders/{order.number}/assist").status_code == 404
+    assert Api(city.handler_a).get(f"/orders/{order.number}/assist").status_code == 403
 
 
 def test_answer_directly_cites_an_article_in_force(city: World) -> None:

@@ -114,10 +114,11 @@ def assist(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
     summary="the same for an order already taken (dispatch queue)",
 )
 def order_assist(request: HttpRequest, number: str) -> dict[str, Any]:
-    user = intake_staff_of(request, "the dispatch assistant")
-    order = workorder_get(user=user, number=number)
+    # Visibility first: an order outside the caller's scope is 404 whatever their role.
+    order = workorder_get(user=request.auth, number=number)  # type: ignore[attr-defined]
     if order is None:
         raise NotFound(f"order {number} not found")
+    user = intake_staff_of(request, "the dispatch assistant")
     return selectors.intake_assist(
         user=user,
         text=order.text,

@@ -1,0 +1,95 @@
+"""Action forms generated from the API's own request schemas, so a page and the API accept
+exactly the same input and name the same fields in their errors."""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import QueryDict
+from pydantic import ValidationError
+
+from hotline.web.labels import FIELDS
+
+UNIT_FIELDS = {"to_unit", "suggested_unit"}
+LONG_TEXT = {"answer", "text", "reason", "basis", "result", "note", "comment"}
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    kind: str  # text | textarea | int | bool | tristate | select | list | unit
+    required: bool
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    value: Any = ""
+
+
+def _kind(name: str, annotation: Any) -> tuple[str, list[tuple[str, str]]]:
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "select", [(str(a), str(a)) for a in args]
+    if origin in (types.UnionType, typing.Union) and type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        if inner is bool:
+            return "tristate", [("", "—"), ("true", "是"), ("false", "否")]
+        return _kind(name, inner)
+    if annotation is bool:
+        return "bool", []
+    if annotation is int:
+        return "int", []
+    if origin is list:
+        return "list", []
+    if name in UNIT_FIELDS:
+        return "unit", []
+    return ("textarea" if name in LONG_TEXT else "text"), []
+
+
+def form_fields(schema: Any) -> list[FormField]:
+    out = []
+    for name, info in schema.model_fields.items():
+        if name == "expected_version":
+            continue
+        kind, choices = _kind(name, info.annotation)
+        out.append(
+            FormField(
+                name=name,
+                label=FIELDS.get(name, name),
+                kind=kind,
+                required=info.is_required(),
+                choices=choices,
+            )
+        )
+    return out
+
+
+def _value(kind: str, raw: str | None, present: bool) -> Any:
+    if kind == "bool":
+        return present
+    if raw is None or raw == "":
+        return None
+    if kind == "tristate":
+        return {"true": True, "false": False}.get(raw)
+    if kind == "list":
+        return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+    return raw
+
+
+def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
+    """(payload, {}) or (None, {field: message})."""
+    values: dict[str, Any] = {}
+    for f in form_fields(schema):
+        value = _value(f.kind, data.get(f.name), f.name in data)
+        if value is not None:
+            values[f.name] = value
+    if data.get("expected_version"):
+        values["expected_version"] = data["expected_version"]
+    try:
+        return schema(**values), {}
+    except ValidationError as exc:
+        return None, {
+            ".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()
+        }

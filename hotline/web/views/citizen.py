@@ -1,0 +1,111 @@
+"""市民 pages: submit a request, see one's own orders, follow any order by its tracking code."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from pydantic import ValidationError
+
+from hotline.domain.lifecycle import GuardFailed, Role
+from hotline.web import labels
+from hotline.web.access import for_roles
+from hotline.web.views.orders import _user, order_rows
+from hotline.workorders import selectors, services
+from hotline.workorders.api import OrderIn
+from hotline.workorders.models import Category, WorkOrder
+
+# What a tracking page shows of each step: what happened and when, never who or the data.
+PUBLIC_ACTIONS = {
+    "create",
+    "dispatch",
+    "accept",
+    "contact",
+    "visit",
+    "reply",
+    "approve_extension",
+    "approve_return",
+    "approve_close",
+    "answer_directly",
+    "follow_up",
+    "rate",
+    "reopen",
+    "merge",
+    "archive",
+}
+
+
+def tracking_code(number: str) -> str:
+    """The order number and a short keyed check, so numbers cannot simply be counted through."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), number.encode(), hashlib.sha256).hexdigest()
+    return f"{number}-{mac[:6]}"
+
+
+def order_for_code(code: str) -> WorkOrder | None:
+    number, _, check = code.strip().partition("-")
+    if not check or not hmac.compare_digest(tracking_code(number), code.strip()):
+        return None
+    return WorkOrder.objects.filter(number=number).first()
+
+
+@for_roles(Role.CITIZEN)
+def my_orders(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    rows = order_rows(user, selectors.restrict_orders(user)[:100])
+    for row in rows:
+        row["code"] = tracking_code(row["order"].number)
+    return render(request, "web/my_orders.html", {"rows": rows})
+
+
+@for_roles(Role.CITIZEN)
+def submit(request: HttpRequest) -> HttpResponse:
+    categories = Category.objects.filter(is_active=True)
+    context = {"categories": categories, "kinds": labels.KINDS, "values": {}, "errors": {}}
+    if request.method != "POST":
+        return render(request, "web/submit.html", context)
+    fields = ("kind", "category", "text", "location", "caller_phone")
+    values = {f: request.POST.get(f, "").strip() for f in fields}
+    try:
+        payload = OrderIn.model_validate(
+            {"channel": "web", **{k: v for k, v in values.items() if v}}
+        )
+        order = services.workorder_create(actor=_user(request), **payload.dict())
+    except ValidationError as exc:
+        errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
+        return render(
+            request, "web/submit.html", {**context, "values": values, "errors": errors}, status=422
+        )
+    except GuardFailed as exc:
+        errors = {exc.field: exc.message}
+        return render(
+            request, "web/submit.html", {**context, "values": values, "errors": errors}, status=422
+        )
+    messages.success(request, f"已提交，查询码 {tracking_code(order.number)}")
+    return redirect("web:my_orders")
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """Public: the order's progress by tracking code, with no personal data at all."""
+    code = request.GET.get("code", "").strip()[:80]
+    order = order_for_code(code) if code else None
+    steps = []
+    if order is not None:
+        for event in order.events.order_by("seq"):
+            if event.action in PUBLIC_ACTIONS:
+                steps.append({"at": event.at, "label": labels.ACTION_NAMES[event.action]})
+    return render(
+        request,
+        "web/track.html",
+        {
+            "code": code,
+            "order": order,
+            "state": labels.STATES.get(order.state, "") if order else "",
+            "steps": steps,
+            "not_found": bool(code) and order is None,
+        },
+        status=404 if code and order is None else 200,
+    )

@@ -1,0 +1,94 @@
+"""话务员 intake: a keyboard-first form; suggestions, duplicates and knowledge answers beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from pydantic import ValidationError
+
+from hotline.dispatch import selectors as dispatch_selectors
+from hotline.dispatch.models import Area
+from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
+from hotline.web import labels
+from hotline.web.access import for_roles
+from hotline.web.views.orders import _user, order_rows
+from hotline.workorders import selectors, services
+from hotline.workorders.api import OrderIn
+from hotline.workorders.models import Category
+
+INTAKE_FIELDS = (
+    "kind",
+    "category",
+    "text",
+    "location",
+    "area",
+    "urgency",
+    "caller_name",
+    "caller_phone",
+    "caller_address",
+    "call_id",
+)
+
+
+def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "kinds": labels.KINDS,
+        "categories": Category.objects.filter(is_active=True),
+        "areas": Area.objects.select_related("parent"),
+    }
+
+
+@for_roles(Role.AGENT)
+def intake(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "web/intake.html", _context({"kind": "complaint"}, {}))
+    values = {name: request.POST.get(name, "").strip() for name in INTAKE_FIELDS}
+    try:
+        payload = OrderIn.model_validate(
+            {"channel": "phone", **{k: v for k, v in values.items() if v}}
+        )
+        order = services.workorder_create(actor=_user(request), **payload.dict())
+    except ValidationError as exc:
+        errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
+        return render(request, "web/intake.html", _context(values, errors), status=422)
+    except GuardFailed as exc:
+        return render(
+            request, "web/intake.html", _context(values, {exc.field: exc.message}), status=422
+        )
+    except LifecycleError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:intake")
+    messages.success(request, f"已受理 {order.number}")
+    return redirect("web:order", number=order.number)
+
+
+@for_roles(Role.AGENT, Role.DISPATCHER, Role.ADMIN)
+def intake_assist(request: HttpRequest) -> HttpResponse:
+    """The htmx partial beside the form: refreshed as the agent types."""
+    user = _user(request)
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("text", "").strip()[:10000]
+    phone = data.get("caller_phone", "").strip()[:32]
+    assist = (
+        dispatch_selectors.intake_assist(
+            user=user,
+            text=text,
+            caller_phone=phone,
+            location=data.get("location", "").strip()[:300],
+            area=data.get("area", "").strip()[:64],
+            category=data.get("category", "").strip()[:64],
+        )
+        if text
+        else None
+    )
+    history = (
+        order_rows(user, selectors.restrict_orders(user).filter(caller_phone=phone)[:5])
+        if len(phone) >= 7
+        else []
+    )
+    return render(request, "web/_assist.html", {"assist": assist, "history": history})

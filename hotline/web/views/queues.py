@@ -1,0 +1,53 @@
+"""派单员 queues and 承办单位 inbox."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hotline.domain.lifecycle import OPEN_STATES, Role, State
+from hotline.web.access import for_roles
+from hotline.web.views.orders import _user, order_rows, working_hours_left
+from hotline.workorders import selectors
+
+QUEUE_SIZE = 50
+
+
+@for_roles(Role.DISPATCHER, Role.ADMIN)
+def dispatch_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    orders = selectors.restrict_orders(user).order_by("created_at")
+    queues = [
+        ("待派单 to dispatch", orders.filter(state=State.RECEIVED)),
+        ("退单审核 return requests", orders.filter(state=State.RETURN_REVIEW)),
+        ("办结审核 closure requests", orders.filter(state=State.CLOSE_REVIEW)),
+        ("延期审核 extension requests", orders.filter(extension_pending=True)),
+        (
+            "待回访 follow-up",
+            orders.filter(state=State.CLOSED, reached__isnull=True).exclude(first_unit=""),
+        ),
+    ]
+    return render(
+        request,
+        "web/dispatch.html",
+        {
+            "queues": [
+                (title, qs.count(), order_rows(user, qs[:QUEUE_SIZE])) for title, qs in queues
+            ]
+        },
+    )
+
+
+@for_roles(Role.HANDLER, Role.UNIT_LEAD)
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    orders = (
+        selectors.restrict_orders(user)
+        .filter(state__in=[str(s) for s in OPEN_STATES])
+        .order_by("handle_deadline", "created_at")
+    )
+    rows = order_rows(user, orders[:200])
+    for row in rows:
+        deadline = row["order"].handle_deadline
+        row["hours_left"] = working_hours_left(deadline) if deadline else None
+    return render(request, "web/inbox.html", {"rows": rows, "total": orders.count()})
