@@ -1,0 +1,183 @@
+"""A real browser (Playwright driving Debian's chromium) walks one order through every role,
+from intake to rating, opens the 天眼 dashboard and a finding's evidence, and fails on any
+console error. Screenshots of each page, at 1366×768 and at a phone's width, are saved under
+var/test-artifacts/screens/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.domain.lifecycle import State
+from hotline.workorders import services
+from hotline.workorders.models import WorkOrder
+from tests.common.world import World
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or ""
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM, reason="no chromium on PATH (set HOTLINE_CHROMIUM)"),
+]
+SCREENS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "screens"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+class Browser:
+    """One page, its console watched; every error is kept and fails the test."""
+
+    def __init__(self, page: object, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        self.shots = 0
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: self.errors.append(str(e)))  # type: ignore[attr-defined]
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.base + path)  # type: ignore[attr-defined]
+        assert response is not None and response.status < 400, (path, response and response.status)
+
+    def shot(self, name: str) -> None:
+        self.shots += 1
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            self.page.set_viewport_size(size)  # type: ignore[attr-defined]
+            self.page.wait_for_timeout(150)  # type: ignore[attr-defined]  # charts redraw on resize
+            self.page.screenshot(  # type: ignore[attr-defined]
+                path=str(SCREENS / f"{self.shots:02d}-{name}-{label}.png"), full_page=True
+            )
+            # Nothing may be wider than the screen: a horizontal scroll means a broken layout.
+            overflow = self.page.evaluate(  # type: ignore[attr-defined]
+                "document.documentElement.scrollWidth - window.innerWidth"
+            )
+            assert overflow <= 1, f"{name} is {overflow}px too wide at {label} width"
+        self.page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]
+
+    def log_in(self, username: str) -> None:
+        self.go("/login/")
+        self.page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+        self.page.fill("input[name=password]", "pw")  # type: ignore[attr-defined]
+        self.page.click("main button[type=submit]")  # type: ignore[attr-defined]
+        self.page.wait_for_load_state()  # type: ignore[attr-defined]
+        assert "/login/" not in self.page.url  # type: ignore[attr-defined]
+
+    def log_out(self) -> None:
+        self.page.click("header form button")  # type: ignore[attr-defined]
+        self.page.wait_for_url("**/login/")  # type: ignore[attr-defined]
+
+    def act(self, number: str, action: str, **fields: str) -> None:
+        """Open the action's panel on the order page, fill it in, submit it."""
+        self.go(f"/orders/{number}/")
+        form = f"#form-{action}"
+        self.page.click(f"details:has({form}) summary")  # type: ignore[attr-defined]
+        for name, value in fields.items():
+            target = f"{form} [name={name}]"
+            tag = self.page.eval_on_selector(target, "e => e.tagName + ':' + e.type")  # type: ignore[attr-defined]
+            if tag == "INPUT:checkbox":
+                self.page.set_checked(target, value == "true")  # type: ignore[attr-defined]
+            elif tag.startswith("SELECT"):
+                self.page.select_option(target, value)  # type: ignore[attr-defined]
+            else:
+                self.page.fill(target, value)  # type: ignore[attr-defined]
+        self.page.click(f"{form} button[type=submit]")  # type: ignore[attr-defined]
+        self.page.wait_for_load_state()  # type: ignore[attr-defined]
+        assert "✓" in self.page.inner_text(".messages"), self.page.inner_text("main")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def browser(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous ones (Django documents this switch for exactly this case).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = chromium.new_page(viewport=DESKTOP, locale="zh-CN")
+        page.set_default_timeout(15_000)
+        yield Browser(page, live_server.url)  # type: ignore[attr-defined]
+        chromium.close()
+
+
+def test_one_order_from_intake_to_rating_in_a_browser(
+    browser_world: World, browser: Browser
+) -> None:
+    world = browser_world
+    # A finding for the dashboard: a return applied for without basis and rejected.
+    flagged = world.walk(world.create(text="小区电梯停运"), State.RETURN_REVIEW)
+    services.workorder_reject_return(
+        actor=world.dispatcher, order=flagged.number, reason="依据不足"
+    )
+
+    # 话务员: the intake form, with htmx suggestions beside it.
+    browser.log_in("agent")
+    browser.page.fill("#id_caller_phone", "13812341234")  # type: ignore[attr-defined]
+    browser.page.fill("#id_text", "小区电梯停运三天无人维修")  # type: ignore[attr-defined]
+    browser.page.wait_for_selector("#assist .dups, #assist h3")  # type: ignore[attr-defined]
+    browser.page.select_option("#id_category", "property")  # type: ignore[attr-defined]
+    browser.shot("intake")
+    browser.page.keyboard.press("Control+Enter")  # type: ignore[attr-defined]
+    browser.page.wait_for_url("**/orders/*/")  # type: ignore[attr-defined]
+    browser.shot("order-taken")
+    browser.log_out()
+
+    # 市民 submits the order that walks the whole way.
+    browser.log_in("citizen")
+    browser.go("/my/new/")
+    browser.page.select_option("select[name=category]", "noise")  # type: ignore[attr-defined]
+    browser.page.fill("textarea[name=text]", "楼下餐馆夜间噪音扰民，请处理")  # type: ignore[attr-defined]
+    browser.shot("citizen-submit")
+    browser.page.click("main button[type=submit]")  # type: ignore[attr-defined]
+    browser.page.wait_for_url("**/my/")  # type: ignore[attr-defined]
+    browser.shot("citizen-orders")
+    number = WorkOrder.objects.get(created_by="citizen").number
+    browser.log_out()
+
+    browser.log_in("dispatcher")
+    browser.shot("dispatch-queue")
+    browser.act(number, "dispatch", to_unit="zhujian")
+    browser.shot("dispatched")
+    browser.log_out()
+
+    browser.log_in("handler_a")
+    browser.shot("inbox")
+    browser.act(number, "accept")
+    browser.act(number, "contact", note="已电话联系诉求人")
+    browser.act(number, "reply", text="已责令餐馆安装消音设备")
+    browser.act(number, "request_close", result="已整改")
+    browser.shot("handled")
+    browser.log_out()
+
+    browser.log_in("dispatcher")
+    browser.act(number, "approve_close")
+    browser.act(number, "follow_up", reached="true", resolved="true", satisfied="true")
+    browser.log_out()
+
+    browser.log_in("citizen")
+    browser.act(number, "rate", score="5", comment="很满意")
+    browser.shot("rated")
+    browser.log_out()
+    assert WorkOrder.objects.get(number=number).rating == 5
+
+    # 纪检监察: the dashboard, then a finding's evidence on the order's timeline.
+    browser.log_in("supervisor")
+    browser.page.wait_for_selector("#chart-detectors canvas")  # type: ignore[attr-defined]
+    browser.shot("tianyan")
+    browser.page.click(f"a.evidence-link[href*='{flagged.number}']")  # type: ignore[attr-defined]
+    browser.page.wait_for_selector("li.evidence")  # type: ignore[attr-defined]
+    browser.shot("evidence")
+    browser.log_out()
+
+    # Anyone: the public tracking page.
+    from hotline.web.views.citizen import tracking_code
+
+    browser.go(f"/track/?code={tracking_code(number)}")
+    assert "已办结" in browser.page.inner_text("main")  # type: ignore[attr-defined]
+    browser.shot("track")
+
+    assert browser.errors == []
