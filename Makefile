@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_august_calls.py
 	$(BIN)/python bench/supervise.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/web_pages.py
 
 clean:
 	rm -rf $(VENV) var

@@ -44,9 +44,11 @@ def _migrate() -> None:
 def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    from hotline.web.warmup import warm_in_background
     from hotline.wsgi import application
 
     _migrate()
+    warm_in_background()
     print(f"12345 hotline serving at http://{host}:{port}/  (API docs: /api/docs)", flush=True)
     waitress_serve(application, host=host, port=port, threads=threads, ident="hotline")
 
@@ -220,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="seed a demo city, then serve")
     server_options(p)
     p.add_argument("--no-serve", action="store_true", help="seed only")
-    p.add_argument("--orders", type=int, default=300, help="number of demo orders")
+    p.add_argument("--orders", type=int, default=5000, help="number of demo orders")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("migrate", parents=[common], help="create or upgrade the database")

@@ -1,7 +1,9 @@
-"""A small demo city: units, categories, users for every role and a few hundred work orders that
-walk every path of the lifecycle, with their history spread over the past weeks, plus a day of
-the call center's queue_log (with one agent sitting in "busy" and one leaving the post); phone
-orders carry the id of the call they were taken from, so 受理率 has something to join."""
+"""The demo city: 26 handling units, 22 categories, areas, the dispatch catalogue and knowledge
+base, users for every role and 40 agents; 90 days of imported history with planted misconduct
+(``demo_city``), a hundred orders walked through the services into every state, three days of
+the call center's queue_log (agents sitting in "busy", one leaving the post; phone orders carry
+the id of the call they were taken from, so 受理率 has something to join); then the dispatch model
+is trained and the supervision engine run."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from hotline import clock
+from hotline import clock, demo_city
 from hotline.accounts.models import Unit, User
 from hotline.callcenter.models import CallLogImport
 from hotline.callcenter.services import calllog_import
@@ -32,47 +34,18 @@ from hotline.domain.callcenter.simulate import simulate_queue_log
 from hotline.domain.lifecycle import Role
 from hotline.open311.models import Open311Key
 from hotline.paths import VAR_DIR
+from hotline.supervision.selectors import database_report
 from hotline.workorders import services as s
 from hotline.workorders.models import Category, SlaPolicy, WorkOrder
 
 DEMO_PASSWORD = "hotline-demo"
 
-UNITS = [
-    ("zhujian", "市住房和城乡建设局"),
-    ("chengguan", "市城市管理综合行政执法局"),
-    ("lvhua", "市绿化市容局"),
-    ("shengtai", "市生态环境局"),
-    ("jiaotong", "市交通运输局"),
-    ("renshe", "市人力资源和社会保障局"),
-    ("weijian", "市卫生健康委员会"),
-    ("jiaoyu", "市教育局"),
-    ("shichang", "市市场监督管理局"),
-    ("gongan", "市公安局"),
-    ("dongcheng", "东城区人民政府"),
-    ("xicheng", "西城区人民政府"),
-]
-STREETS = [
-    ("dongcheng-jd1", "东城区东华门街道", "dongcheng"),
-    ("xicheng-jd1", "西城区西长安街街道", "xicheng"),
-]
-CATEGORIES = [
-    ("property", "物业管理", "zhujian", "小区物业不作为，电梯经常停运，业主多次反映无人处理。"),
-    ("noise", "噪音扰民", "shengtai", "楼下餐馆夜间排风机噪音很大，影响休息，希望尽快处理。"),
-    ("illegal-building", "违法建设", "chengguan", "小区一楼住户私自扩建院落，占用公共绿地。"),
-    ("greening", "绿化养护", "lvhua", "路边行道树枯死多日无人清理，存在安全隐患。"),
-    ("traffic", "公共交通", "jiaotong", "公交车经常不按站点停靠，乘客上下车很不方便。"),
-    ("wages", "拖欠工资", "renshe", "公司已拖欠三个月工资，多次讨要无果，请求帮助。"),
-    ("medical", "医疗服务", "weijian", "社区卫生服务中心取号难，老年人不会使用手机预约。"),
-    ("school", "教育入学", "jiaoyu", "孩子入学报名材料要求不清楚，咨询学校无人答复。"),
-    ("food-safety", "食品安全", "shichang", "超市销售过期食品，投诉后商家拒不处理。"),
-    ("public-order", "治安管理", "gongan", "小区门口夜间经常有人聚集喧哗，存在治安隐患。"),
-]
-AREAS = [  # 行政区划: districts, then streets under them
-    ("dongcheng-qu", "东城区", ""),
-    ("xicheng-qu", "西城区", ""),
-    ("donghuamen", "东华门街道", "dongcheng-qu"),
-    ("xichangan", "西长安街街道", "xicheng-qu"),
-]
+CATEGORIES = demo_city.CATEGORIES
+# Orders walked through the services today, in every state; the rest is imported history.
+LIVE_ORDERS = 100
+AREAS = demo_city.AREAS
+AGENTS = 40
+CALL_DAYS = 3
 ARTICLES = [  # 知识库: what agents read out to answer on the spot
     (
         "居住证办理流程",
@@ -96,6 +69,13 @@ ARTICLES = [  # 知识库: what agents read out to answer on the spot
         "property",
     ),
 ]
+REPLIES = (
+    "经现场核实，已责成责任单位限期整改",
+    "我单位已约谈相关责任方并督促落实",
+    "已联合街道现场处置，问题已解决",
+    "已安排专人跟进，整改情况将电话告知您",
+    "经调查情况属实，已依法下达整改通知书",
+)
 PLACES = ["朝阳路18号", "和平里小区3号楼", "人民广场东侧", "建设路与解放路交叉口", "幸福家园南门"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
@@ -117,9 +97,9 @@ def _password_hash() -> str:
 
 def _seed_reference() -> dict[str, User]:
     center = Unit.objects.get(code="center")
-    units = {code: Unit.objects.create(code=code, name=name) for code, name in UNITS}
-    for code, name, parent in STREETS:
-        units[code] = Unit.objects.create(code=code, name=name, parent=units[parent])
+    units: dict[str, Unit] = {}
+    for code, name, parent in demo_city.unit_rows():
+        units[code] = Unit.objects.create(code=code, name=name, parent=units.get(parent))
     discipline = Unit.objects.create(code="jiwei", name="市纪委监委")
     for code, name, _, _ in CATEGORIES:
         Category.objects.create(code=code, name=name)
@@ -128,6 +108,10 @@ def _seed_reference() -> dict[str, User]:
     SlaPolicy.objects.create(urgency="urgent", accept_hours=0.5, handle_days=1)
     users = {
         "agent": _user("agent", Role.AGENT, center, "话务员小王"),
+        **{
+            f"agent{n:02d}": _user(f"agent{n:02d}", Role.AGENT, center, f"话务员{n:02d}")
+            for n in range(1, AGENTS + 1)
+        },
         "dispatcher": _user("dispatcher", Role.DISPATCHER, center, "派单员小李"),
         "supervisor": _user("supervisor", Role.SUPERVISOR, discipline, "纪检监察员老赵"),
         "citizen": _user("citizen", Role.CITIZEN, None, "市民张先生"),
@@ -190,6 +174,8 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
     if path == "merge" and into:
         story.step(d, s.workorder_merge, into=into)
         return
+    if path == "waiting":  # 待派单: left for the dispatcher
+        return
     story.step(d, s.workorder_dispatch, to_unit=home)
     if path == "open":
         return
@@ -220,7 +206,12 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
     story.step(h, s.workorder_contact, note="已电话联系诉求人，了解具体情况")
     if story.rng.random() < 0.5:
         story.step(h, s.workorder_visit, note="已到现场查看核实")
-    story.step(h, s.workorder_reply, text="经核实，已责成相关责任方整改，感谢您的监督。")
+    asked = story.order.text[:16] if story.order else ""
+    story.step(
+        h,
+        s.workorder_reply,
+        text=f"关于您反映的“{asked}”，{story.rng.choice(REPLIES)}，感谢您的监督。",
+    )
     if path == "rejected_close":
         story.step(h, s.workorder_request_close, result="已答复")
         story.step(d, s.workorder_reject_close, reason="未解决实际问题，请重新办理")
@@ -253,22 +244,28 @@ PATHS = [
     "open",
     "merge",
     "rated",
+    "waiting",
 ]
 
 
 @transaction.atomic
-def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
+def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
     if WorkOrder.objects.exists():
         out.write("demo: the database already has orders; seeding skipped\n")
         return
     rng = random.Random(seed)
     users = _seed_reference()
-    first = timezone.now() - timedelta(days=30)
+    live = min(orders, LIVE_ORDERS)
+    imported = demo_city.history_import(orders=orders - live)
+    out.write(f"history: {imported} orders over 90 days imported (planted misconduct included)\n")
+    first = timezone.now() - timedelta(days=10)
     created: list[str] = []
-    call_ids = _seed_call_center(orders)
-    for i in range(orders):
-        code, _name, home, text = CATEGORIES[i % len(CATEGORIES)]
+    call_ids = _seed_call_center(live)
+    for i in range(live):
+        code, _name, home, phrases = CATEGORIES[i % len(CATEGORIES)]
         other = CATEGORIES[(i + 3) % len(CATEGORIES)][2]
+        place = rng.choice(PLACES)
+        text = f"{place}{rng.choice(phrases)}，{rng.choice(demo_city.DETAILS)}。"
         story = _Story(users, first + timedelta(minutes=i * 130), rng)
         path = PATHS[i % len(PATHS)]
         by_citizen = path == "rated"
@@ -279,7 +276,7 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
             kind=rng.choice(["consult", "help", "complaint", "complaint", "report", "suggestion"]),
             category=code,
             text=text,
-            location=rng.choice(PLACES),
+            location=place,
             area=rng.choice(AREAS)[0],
             urgency="urgent" if rng.random() < 0.1 else "normal",
             caller_name=rng.choice(SURNAMES) + "先生",
@@ -292,20 +289,26 @@ def build_demo(*, orders: int = 300, out: TextIO, seed: int = 12345) -> None:
         created.append(story.order.number)
     model = dispatch_model_train_from_db(path=model_path())
     out.write(f"dispatch model trained on {model.info.training_rows} confirmed dispatches\n")
-    _print_logins(out, orders)
+    report = database_report()
+    out.write(
+        f"supervision: {report['summary']['findings']} findings on "
+        f"{report['summary']['orders_flagged']} orders (天眼 dashboard: /tianyan/)\n"
+    )
+    _print_logins(out, WorkOrder.objects.count())
 
 
 def _seed_call_center(orders: int) -> list[str]:
-    """Yesterday's queue_log, imported; returns answered call ids for the phone orders."""
+    """The last days' queue_log of 40 agents, imported; returns answered call ids for the phone
+    orders."""
     path = Path(VAR_DIR) / "demo_queue_log"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as out:
         center = simulate_queue_log(
             out,
-            start=timezone.localdate() - timedelta(days=1),
-            days=1,
-            agents=12,
-            calls_per_day=max(200, orders * 3 // 2),
+            start=timezone.localdate() - timedelta(days=CALL_DAYS),
+            days=CALL_DAYS,
+            agents=AGENTS,
+            calls_per_day=max(200, orders * 15),
         )
     if not CallLogImport.objects.exists():
         calllog_import(path=path, shifts=center.shifts, actor_name="demo")
@@ -324,7 +327,7 @@ def _print_logins(out: TextIO, orders: int) -> None:
     calls = CallLogImport.objects.first()
     if calls is not None:
         out.write(
-            f"call center: {calls.calls_added} calls of yesterday, "
+            f"call center: {calls.calls_added} calls over the last {CALL_DAYS} days, "
             f"{calls.findings.count()} agent findings (GET /api/callcenter/findings)\n"
         )
     out.write(f"log-ins (password for all: {DEMO_PASSWORD}):\n")

@@ -50,10 +50,13 @@ def live_world(live_db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dispatch_caches() -> Iterator[None]:
-    """Each test starts with empty in-memory dispatch indexes (its database is new too)."""
+def _fresh_caches() -> Iterator[None]:
+    """Each test starts with empty in-memory indexes and reports (its database is new too)."""
     from hotline.dispatch.selectors import reset_caches
+    from hotline.web.views.tianyan import reset_report_cache
 
     reset_caches()
+    reset_report_cache()
     yield
     reset_caches()
+    reset_report_cache()

@@ -243,3 +243,48 @@ def test_pages_of_other_roles_are_404(world: World) -> None:
     for path in ("/tianyan/", "/dispatch/", "/intake/", "/my/", "/my/new/"):
         assert handler.get(path).status_code == 404, path
     assert Client().get("/tianyan/").status_code == 302  # signed out: to the log-in page
+
+
+def test_dashboard_shows_the_last_report_while_a_new_one_is_computed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from hotline.web.views import tianyan
+
+    made: list[int] = []
+
+    def report() -> dict[str, Any]:
+        made.append(1)
+        return {"summary": {"findings": len(made)}, "findings": [], "units": []}
+
+    monkeypatch.setattr(tianyan, "database_report", report)
+    assert tianyan.cached_report()["summary"]["findings"] == 1
+    assert tianyan.cached_report()["summary"]["findings"] == 1  # fresh: not recomputed
+    tianyan._cache["at"] -= tianyan.REPORT_SECONDS + 1
+    assert tianyan.cached_report()["summary"]["findings"] == 1  # stale: shown once more…
+    for thread in threading.enumerate():
+        if thread.name == "supervision-report":
+            thread.join(timeout=10)
+    assert tianyan.cached_report()["summary"]["findings"] == 2  # …while the next is made
+
+
+def test_an_agent_sets_their_own_state(world: World) -> None:
+    from datetime import timedelta
+
+    from hotline import clock
+
+    agent = signed_in(world.agent)
+    assert "签出 logged out" in agent.get("/intake/").content.decode()
+    start = clock.now().replace(hour=10, minute=0)
+    with clock.frozen_at(start):
+        agent.post("/agent/state/", {"state": "available"})
+    with clock.frozen_at(start + timedelta(minutes=5)):
+        agent.post("/agent/state/", {"state": "paused", "reason": "培训 training"})
+    with clock.frozen_at(start + timedelta(minutes=35)):
+        agent.post("/agent/state/", {"state": "available"})
+        bad = agent.post("/agent/state/", {"state": "paused", "reason": "打游戏"}, follow=True)
+        assert "a pause needs a reason" in bad.content.decode()
+        page = agent.get("/intake/").content.decode()
+    assert "示闲 available" in page and "培训 training 30.0 分钟" in page
+    assert signed_in(world.dispatcher).post("/agent/state/", {"state": "paused"}).status_code == 404

@@ -87,3 +87,27 @@ class AgentFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.detector} {self.agent} {self.day}"
+
+
+class AgentStateChange(models.Model):
+    """话务员状态: an agent set their own state on the web (示闲 / 示忙 with a reason / 签出).
+    Append-only: the current state is the latest row, a day's pauses are the spans between."""
+
+    AVAILABLE, PAUSED, LOGGED_OUT = "available", "paused", "logged_out"
+    STATES = [
+        (AVAILABLE, "示闲 available"),
+        (PAUSED, "示忙 paused"),
+        (LOGGED_OUT, "签出 logged out"),
+    ]
+    REASONS = ["小休 break", "后处理 wrap-up", "培训 training", "会议 meeting", "就餐 meal"]
+
+    agent = models.CharField(max_length=150, db_index=True)
+    state = models.CharField(max_length=16, choices=STATES)
+    reason = models.CharField(max_length=32, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.state} {self.reason}"

@@ -1,4 +1,5 @@
-"""Every write of the call-center app: importing a call log, all or nothing."""
+"""Every write of the call-center app: importing a call log (all or nothing), and agents' own
+state changes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from hotline import clock
-from hotline.callcenter.models import AgentFinding, AgentStateSpan, Call, CallLogImport
+from hotline.callcenter.models import (
+    AgentFinding,
+    AgentStateChange,
+    AgentStateSpan,
+    Call,
+    CallLogImport,
+)
 from hotline.domain import callcenter
 from hotline.domain.callcenter import CallLog
 from hotline.domain.detectors import away_from_post, long_busy
 from hotline.domain.detectors.finding import Finding
+from hotline.domain.lifecycle import GuardFailed
 
 BATCH = 5000
 
@@ -179,4 +187,20 @@ def _finding_row(finding: Finding, record: CallLogImport, zone: ZoneInfo) -> Age
         minutes=finding.minutes,
         evidence=list(finding.evidence),
         explanation=finding.explanation,
+    )
+
+
+def agent_state_set(*, agent: str, state: str, reason: str = "") -> AgentStateChange:
+    """An agent's own 示闲 / 示忙 / 签出. A pause needs one of the configured reasons."""
+    if state not in dict(AgentStateChange.STATES):
+        raise GuardFailed("state", f"unknown agent state {state!r}")
+    if state == AgentStateChange.PAUSED and reason not in AgentStateChange.REASONS:
+        raise GuardFailed(
+            "reason", f"a pause needs a reason: {', '.join(AgentStateChange.REASONS)}"
+        )
+    return AgentStateChange.objects.create(
+        agent=agent,
+        state=state,
+        reason=reason if state == AgentStateChange.PAUSED else "",
+        at=clock.now(),
     )

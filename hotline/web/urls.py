@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("intake/", intake.intake, name="intake"),
     path("intake/assist/", intake.intake_assist, name="intake_assist"),
+    path("agent/state/", intake.agent_state, name="agent_state"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:number>/", orders.order_detail, name="order"),
     path("orders/<str:number>/<str:action>/", orders.order_act, name="order_act"),

@@ -9,6 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from pydantic import ValidationError
 
+from hotline.callcenter.models import AgentStateChange
+from hotline.callcenter.selectors import agent_state_today
+from hotline.callcenter.services import agent_state_set
 from hotline.dispatch import selectors as dispatch_selectors
 from hotline.dispatch.models import Area
 from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
@@ -33,8 +36,13 @@ INTAKE_FIELDS = (
 )
 
 
-def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     return {
+        "agent_state": agent_state_today(agent=_user(request).username),
+        "agent_states": AgentStateChange.STATES,
+        "pause_reasons": AgentStateChange.REASONS,
         "values": values,
         "errors": errors,
         "kinds": labels.KINDS,
@@ -46,7 +54,7 @@ def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
 @for_roles(Role.AGENT)
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "web/intake.html", _context({"kind": "complaint"}, {}))
+        return render(request, "web/intake.html", _context(request, {"kind": "complaint"}, {}))
     values = {name: request.POST.get(name, "").strip() for name in INTAKE_FIELDS}
     try:
         payload = OrderIn.model_validate(
@@ -55,16 +63,34 @@ def intake(request: HttpRequest) -> HttpResponse:
         order = services.workorder_create(actor=_user(request), **payload.dict())
     except ValidationError as exc:
         errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
-        return render(request, "web/intake.html", _context(values, errors), status=422)
+        return render(request, "web/intake.html", _context(request, values, errors), status=422)
     except GuardFailed as exc:
         return render(
-            request, "web/intake.html", _context(values, {exc.field: exc.message}), status=422
+            request,
+            "web/intake.html",
+            _context(request, values, {exc.field: exc.message}),
+            status=422,
         )
     except LifecycleError as exc:
         messages.error(request, str(exc))
         return redirect("web:intake")
     messages.success(request, f"已受理 {order.number}")
     return redirect("web:order", number=order.number)
+
+
+@for_roles(Role.AGENT)
+def agent_state(request: HttpRequest) -> HttpResponse:
+    """示闲 / 示忙 (with a reason) / 签出, from the bar above the intake form."""
+    if request.method == "POST":
+        try:
+            agent_state_set(
+                agent=_user(request).username,
+                state=request.POST.get("state", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except GuardFailed as exc:
+            messages.error(request, f"{exc.field}: {exc.message}")
+    return redirect("web:intake")
 
 
 @for_roles(Role.AGENT, Role.DISPATCHER, Role.ADMIN)

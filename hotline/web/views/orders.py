@@ -24,6 +24,8 @@ from hotline.workorders.api import ACTIONS
 from hotline.workorders.models import Category, WorkOrder
 
 PAGE_SIZE = 50
+# 待回访: closed by a unit, nobody has called the citizen back yet.
+FOLLOW_UP = {"state": lifecycle.State.CLOSED, "reached__isnull": True, "first_unit__gt": ""}
 
 
 def _user(request: HttpRequest) -> User:
@@ -107,6 +109,10 @@ def _export(user: User, orders: Any) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     orders = selectors.workorder_list(user=user, filters=filters_from(request))
+    if request.GET.get("extension"):
+        orders = orders.filter(extension_pending=True)
+    if request.GET.get("followup"):
+        orders = orders.filter(**FOLLOW_UP)
     if request.GET.get("export") == "xlsx":
         return _export(user, orders)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from hotline.domain.lifecycle import OPEN_STATES, Role, State
 from hotline.web.access import for_roles
-from hotline.web.views.orders import _user, order_rows, working_hours_left
+from hotline.web.views.orders import FOLLOW_UP, _user, order_rows, working_hours_left
 from hotline.workorders import selectors
 
 QUEUE_SIZE = 50
@@ -18,21 +18,27 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     orders = selectors.restrict_orders(user).order_by("created_at")
     queues = [
-        ("待派单 to dispatch", orders.filter(state=State.RECEIVED)),
-        ("退单审核 return requests", orders.filter(state=State.RETURN_REVIEW)),
-        ("办结审核 closure requests", orders.filter(state=State.CLOSE_REVIEW)),
-        ("延期审核 extension requests", orders.filter(extension_pending=True)),
+        ("待派单 to dispatch", "state=received", orders.filter(state=State.RECEIVED)),
         (
-            "待回访 follow-up",
-            orders.filter(state=State.CLOSED, reached__isnull=True).exclude(first_unit=""),
+            "退单审核 return requests",
+            "state=return_review",
+            orders.filter(state=State.RETURN_REVIEW),
         ),
+        (
+            "办结审核 closure requests",
+            "state=close_review",
+            orders.filter(state=State.CLOSE_REVIEW),
+        ),
+        ("延期审核 extension requests", "extension=1", orders.filter(extension_pending=True)),
+        ("待回访 follow-up", "followup=1", orders.filter(**FOLLOW_UP)),
     ]
     return render(
         request,
         "web/dispatch.html",
         {
             "queues": [
-                (title, qs.count(), order_rows(user, qs[:QUEUE_SIZE])) for title, qs in queues
+                (title, query, qs.count(), order_rows(user, qs[:QUEUE_SIZE]))
+                for title, query, qs in queues
             ]
         },
     )

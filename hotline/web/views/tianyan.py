@@ -9,34 +9,52 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hotline.callcenter.models import AgentStateSpan, Call
-from hotline.supervision.selectors import case_list, supervision_report
+from hotline.supervision.selectors import case_list, database_report
 from hotline.web import labels
 from hotline.web.access import SUPERVISORS, for_roles
 from hotline.web.export import xlsx_response
 from hotline.web.views.orders import _user
-from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.models import WorkOrder
 
 REPORT_SECONDS = 120
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def cached_report(request: HttpRequest) -> dict[str, Any]:
-    """The supervision report, recomputed when events were added or after REPORT_SECONDS:
-    the engine reads the whole log, which is too slow to repeat on every page view."""
-    stamp = WorkOrderEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+def cached_report() -> dict[str, Any]:
+    """The supervision report. The engine reads the whole log (a second or more on a city's
+    database), so a page shows the last report, at most REPORT_SECONDS old: an older one is
+    shown once more while a background thread computes the next. Only supervisors' pages call
+    this (``for_roles``)."""
     with _lock:
-        fresh = time.monotonic() - _cache.get("at", -1e9) < REPORT_SECONDS
-        if _cache.get("stamp") != stamp or not fresh:
-            report = supervision_report(user=_user(request)) or {}
-            _cache.update(stamp=stamp, at=time.monotonic(), report=report)
+        if "report" not in _cache:
+            _cache.update(report=database_report(), at=time.monotonic())
+        elif time.monotonic() - _cache["at"] > REPORT_SECONDS and not _cache.get("refreshing"):
+            _cache["refreshing"] = True
+            threading.Thread(target=_refresh, name="supervision-report", daemon=True).start()
         return dict(_cache["report"])
+
+
+def _refresh() -> None:
+    try:
+        report = database_report()
+        with _lock:
+            _cache.update(report=report, at=time.monotonic())
+    finally:
+        _cache["refreshing"] = False
+        connections.close_all()
+
+
+def reset_report_cache() -> None:
+    with _lock:
+        _cache.clear()
 
 
 def _call_center() -> list[dict[str, Any]]:
@@ -94,7 +112,7 @@ def _hotspots() -> dict[str, Any]:
 
 @for_roles(SUPERVISORS)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    report = cached_report(request)
+    report = cached_report()
     findings = report.get("findings", [])
     detector = request.GET.get("detector", "")
     unit = request.GET.get("unit", "")
