@@ -129,6 +129,12 @@ WHITENOISE_USE_FINDERS = True
 # Served from the apps' static folders until `collectstatic` fills STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at")
 
+# 附件: units' evidence files, size- and type-checked (hotline/workorders/attachments.py).
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "media/"  # never served directly: downloads go through a view that checks scope
+HOTLINE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"

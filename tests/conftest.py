@@ -20,6 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
         **settings.HOTLINE_DISPATCH,
         "model": str(Path(settings.VAR_DIR) / "test" / f"dispatch-{os.getpid()}.joblib"),
     }
+    settings.MEDIA_ROOT = Path(settings.VAR_DIR) / "test" / f"media-{os.getpid()}"
     # The SQLite test database is a file under var/, which a fresh clone does not have yet.
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 

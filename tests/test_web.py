@@ -204,6 +204,14 @@ VALID_BODY = {
 def test_a_handler_gets_404_for_every_url_of_another_units_order(world: World) -> None:
     """Generated from the URL conf: every route that takes an order number."""
     order = world.walk(world.create(), State.HANDLING)  # with unit a
+    from hotline.workorders.attachments import attachment_check, attachments_store
+
+    (attachment,) = attachments_store(
+        actor=world.handler_a,
+        order=order,
+        seq=order.version,
+        files=[attachment_check(name="a.png", content=PNG)],
+    )
     routes = [
         r
         for r in _patterns(get_resolver())
@@ -218,7 +226,9 @@ def test_a_handler_gets_404_for_every_url_of_another_units_order(world: World) -
     checked = 0
     for route in routes:
         path = "/" + route.replace("<str:number>", order.number).replace("<number>", order.number)
-        path = path.replace("<str:action>", "accept")
+        path = path.replace("<str:action>", "accept").replace(
+            "<int:attachment_id>", str(attachment.pk)
+        )
         for method in ("get", "post"):
             if path.startswith("/api/"):
                 response = getattr(Client(), method)(
@@ -288,3 +298,46 @@ def test_an_agent_sets_their_own_state(world: World) -> None:
         page = agent.get("/intake/").content.decode()
     assert "示闲 available" in page and "培训 training 30.0 分钟" in page
     assert signed_in(world.dispatcher).post("/agent/state/", {"state": "paused"}).status_code == 404
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_closure_evidence_is_attached_checked_and_scoped(world: World, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = world.walk(world.create(), State.HANDLING)
+    handler = signed_in(world.handler_a)
+    url = f"/orders/{order.number}/request_close/"
+
+    def post(*files: SimpleUploadedFile) -> Any:
+        order.refresh_from_db()
+        return handler.post(
+            url, {"expected_version": order.version, "result": "已整改", "attachments": list(files)}
+        )
+
+    fake = post(SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image"))
+    assert fake.status_code == 422 and "not a PNG, JPEG or PDF" in fake.content.decode()
+    renamed = post(SimpleUploadedFile("photo.pdf", PNG))
+    assert renamed.status_code == 422 and "image/png named" in renamed.content.decode()
+    settings.HOTLINE_ATTACHMENT_MAX_BYTES = 32
+    big = post(SimpleUploadedFile("photo.png", PNG))
+    assert big.status_code == 422 and "over" in big.content.decode()
+    settings.HOTLINE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    order.refresh_from_db()
+    assert order.state == State.HANDLING and not order.attachments.exists()  # nothing half done
+
+    assert post(SimpleUploadedFile("现场照片.png", PNG)).status_code == 302
+    order.refresh_from_db()
+    attachment = order.attachments.get()
+    assert (order.state, attachment.seq, attachment.content_type) == (
+        State.CLOSE_REVIEW,
+        order.version,
+        "image/png",
+    )
+    page = signed_in(world.dispatcher).get(f"/orders/{order.number}/").content.decode()
+    assert "现场照片.png" in page
+    download = f"/orders/{order.number}/attachments/{attachment.pk}/"
+    got = signed_in(world.dispatcher).get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
+    assert signed_in(world.handler_b).get(download).status_code == 404

@@ -14,6 +14,11 @@ urlpatterns = [
     path("agent/state/", intake.agent_state, name="agent_state"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:number>/", orders.order_detail, name="order"),
+    path(
+        "orders/<str:number>/attachments/<int:attachment_id>/",
+        orders.attachment_download,
+        name="attachment",
+    ),
     path("orders/<str:number>/<str:action>/", orders.order_act, name="order_act"),
     path("dispatch/", queues.dispatch_queue, name="dispatch"),
     path("inbox/", queues.inbox, name="inbox"),

@@ -224,3 +224,24 @@ class PersonalDataAccess(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class Attachment(models.Model):
+    """附件: evidence a unit attaches to a request (return, extension, closure), stored under
+    MEDIA_ROOT; only its checked type, size and SHA-256 are trusted, never the uploader's word."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="attachments")
+    seq = models.PositiveIntegerField(help_text="the event it belongs to")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order_id", "seq", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.seq} {self.name}"

@@ -69,7 +69,7 @@ class Browser:
         self.page.click("header form button")  # type: ignore[attr-defined]
         self.page.wait_for_url("**/login/")  # type: ignore[attr-defined]
 
-    def act(self, number: str, action: str, **fields: str) -> None:
+    def act(self, number: str, action: str, files: list[Path] | None = None, **fields: str) -> None:
         """Open the action's panel on the order page, fill it in, submit it."""
         self.go(f"/orders/{number}/")
         form = f"#form-{action}"
@@ -83,6 +83,8 @@ class Browser:
                 self.page.select_option(target, value)  # type: ignore[attr-defined]
             else:
                 self.page.fill(target, value)  # type: ignore[attr-defined]
+        if files:
+            self.page.set_input_files(f"{form} input[name=attachments]", files)  # type: ignore[attr-defined]
         self.page.click(f"{form} button[type=submit]")  # type: ignore[attr-defined]
         self.page.wait_for_load_state()  # type: ignore[attr-defined]
         assert "✓" in self.page.inner_text(".messages"), self.page.inner_text("main")  # type: ignore[attr-defined]
@@ -105,7 +107,7 @@ def browser(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Br
 
 
 def test_one_order_from_intake_to_rating_in_a_browser(
-    browser_world: World, browser: Browser
+    browser_world: World, browser: Browser, tmp_path: Path
 ) -> None:
     world = browser_world
     # A finding for the dashboard: a return applied for without basis and rejected.
@@ -149,7 +151,10 @@ def test_one_order_from_intake_to_rating_in_a_browser(
     browser.act(number, "accept")
     browser.act(number, "contact", note="已电话联系诉求人")
     browser.act(number, "reply", text="已责令餐馆安装消音设备")
-    browser.act(number, "request_close", result="已整改")
+    photo = tmp_path / "现场照片.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    browser.act(number, "request_close", files=[photo], result="已整改")
+    assert "现场照片.png" in browser.page.inner_text("ol.timeline")  # type: ignore[attr-defined]
     browser.shot("handled")
     browser.log_out()
 

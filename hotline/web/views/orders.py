@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
 from hotline.workorders import selectors, services
 from hotline.workorders.api import ACTIONS
+from hotline.workorders.attachments import CheckedFile, attachments_check, attachments_store
 from hotline.workorders.models import Category, WorkOrder
 
 PAGE_SIZE = 50
@@ -155,6 +157,7 @@ def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[st
         {
             "action": str(action),
             "label": labels.ACTION_NAMES[str(action)],
+            "files": action in WITH_ATTACHMENTS,
             "fields": form_fields(ACTIONS[action][0]),
             "errors": errors.get(str(action), {}),
         }
@@ -168,6 +171,9 @@ CITIZEN_DATA = {"text", "answer", "score", "comment"}
 
 def _timeline(user: User, order: WorkOrder, evidence: set[int]) -> list[dict[str, Any]]:
     citizen = user.hotline_role is lifecycle.Role.CITIZEN
+    files: dict[int, list[Any]] = {}
+    for attachment in order.attachments.all():
+        files.setdefault(attachment.seq, []).append(attachment)
     shown = []
     for event in selectors.workorder_timeline(user=user, order=order):
         data = {
@@ -181,6 +187,7 @@ def _timeline(user: User, order: WorkOrder, evidence: set[int]) -> list[dict[str
                 "label": labels.ACTION_NAMES.get(str(event["action"]), event["action"]),
                 "data": data,
                 "evidence": event["seq"] in evidence,
+                "files": [] if citizen else files.get(event["seq"], []),
             }
         )
     return shown
@@ -231,6 +238,35 @@ def order_detail(
     )
 
 
+# Requests a unit backs with evidence files (附件).
+WITH_ATTACHMENTS = {Action.REQUEST_RETURN, Action.REQUEST_EXTENSION, Action.REQUEST_CLOSE}
+
+
+def _uploads(request: HttpRequest, action: Action) -> list[CheckedFile]:
+    uploads = request.FILES.getlist("attachments") if action in WITH_ATTACHMENTS else []
+    limit = int(settings.HOTLINE_ATTACHMENT_MAX_BYTES)
+    for upload in uploads:
+        if (upload.size or 0) > limit:  # refuse before reading it into memory
+            raise lifecycle.GuardFailed(
+                "attachments", f"{upload.name} is over {limit / 1e6:.0f} MB"
+            )
+    return attachments_check([(upload.name or "", upload.read()) for upload in uploads])
+
+
+@for_roles(EVERYONE)
+def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    order = visible_order(request, number)
+    found = order.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404("no such attachment")
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.name,
+        content_type=found.content_type,
+    )
+
+
 def working_hours_left(deadline: Any) -> float:
     """Working hours until ``deadline`` on the working calendar; negative once overdue."""
     now = clock.now()
@@ -257,7 +293,11 @@ def order_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if payload is None:
         return order_detail(request, number, errors={action: errors})
     try:
-        service(actor=user, order=order, **payload.dict())
+        files = _uploads(request, chosen)
+        with services.write_transaction():
+            updated = service(actor=user, order=order, **payload.dict())
+            if files:
+                attachments_store(actor=user, order=updated, seq=updated.version, files=files)
     except lifecycle.GuardFailed as exc:
         return order_detail(request, number, errors={action: {exc.field: exc.message}})
     except LifecycleError as exc:
