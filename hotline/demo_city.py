@@ -224,6 +224,16 @@ DETAILS = (
 )
 
 
+# The planted culprits: one bureau passes orders on and applies to return them without basis,
+# another closes without ever contacting the citizen (the others' misconduct is scattered).
+CULPRITS = {
+    "bounce": "chengguan",
+    "rejected_return": "chengguan",
+    "close_without_contact": "fangguan",
+    "rejected_close": "fangguan",
+}
+
+
 def unit_rows() -> list[tuple[str, str, str]]:
     """(code, name, parent code) of every handling unit."""
     rows = [(code, name, "") for code, name in DISTRICTS]
@@ -250,6 +260,8 @@ def history_import(*, orders: int, days: int = 90, seed: int = 2026) -> int:
     tz = ZoneInfo(settings.TIME_ZONE)
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     handling = [code for code, _, _ in unit_rows()]
+    simulated = [f"u{n:02d}" for n in range(1, len(handling) + 1)]
+    as_simulated = dict(zip(handling, simulated, strict=True))
     city = CitySimulator(
         start=today - timedelta(days=days),
         days=days,
@@ -258,6 +270,7 @@ def history_import(*, orders: int, days: int = 90, seed: int = 2026) -> int:
         seed=seed,
         units=len(handling),
         categories=len(CATEGORIES),
+        culprits={kind: as_simulated[unit] for kind, unit in CULPRITS.items()},
     )
     units = dict(zip(city.units, handling, strict=True))
     categories = dict(zip(city.categories, CATEGORIES, strict=True))

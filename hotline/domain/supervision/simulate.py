@@ -116,7 +116,10 @@ class CitySimulator:
         seed: int,
         units: int = 25,
         categories: int = 20,
+        culprits: dict[str, str] | None = None,
     ) -> None:
+        """``culprits`` names the unit that commits a kind of misconduct (a demo's "unit that
+        bounces orders"); other kinds, and every kind without it, fall to random units."""
         self.rng = random.Random(seed)
         self.start, self.days = start, days
         self.end = start + timedelta(days=days)
@@ -127,6 +130,7 @@ class CitySimulator:
         self.result = SimulatedLog(units={code: f"第{code[1:]}承办单位" for code in self.units})
         self.closed_callers: list[tuple[str, str, datetime, str]] = []
         self.burst, self.lazy_unit = 0, self.lazy_units[0]
+        self.culprits = dict(culprits or {})
 
     # -- the walk of one order --------------------------------------------------------------
 
@@ -176,7 +180,10 @@ class CitySimulator:
             location=place,
             caller={"phone": phone},
         )
-        unit = self.lazy_unit if kind == "boilerplate_reply" else rng.choice(self.units)
+        if kind == "boilerplate_reply":
+            unit = self.lazy_unit
+        else:
+            unit = self.culprits.get(kind) or rng.choice(self.units)
         if kind == "bounce":
             unit = self._bounce(order, unit)
         else:
