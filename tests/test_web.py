@@ -164,7 +164,7 @@ def test_tianyan_dashboard_shows_findings_with_evidence_links(world: World) -> N
     services.workorder_reject_return(actor=world.dispatcher, order=order.number, reason="依据不足")
     supervisor = signed_in(world.supervisor)
     page = supervisor.get("/tianyan/").content.decode()
-    assert "rejected_return" in page
+    assert "rejected_return" in page and "第 1 / 1 页" in page  # the findings list pages
     link = re.search(rf'href="(/orders/{order.number}/\?evidence=[0-9,]+)#seq-\d+"', page)
     assert link
     evidence_page = supervisor.get(link.group(1)).content.decode()

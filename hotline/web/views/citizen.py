@@ -7,6 +7,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from hotline.domain.lifecycle import GuardFailed, Role
 from hotline.web import labels
 from hotline.web.access import for_roles
-from hotline.web.views.orders import _user, order_rows
+from hotline.web.views.orders import PAGE_SIZE, _user, order_rows
 from hotline.workorders import selectors, services
 from hotline.workorders.api import OrderIn
 from hotline.workorders.models import Category, WorkOrder
@@ -55,10 +56,11 @@ def order_for_code(code: str) -> WorkOrder | None:
 @for_roles(Role.CITIZEN)
 def my_orders(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    rows = order_rows(user, selectors.restrict_orders(user)[:100])
+    page = Paginator(selectors.restrict_orders(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = order_rows(user, page.object_list)
     for row in rows:
         row["code"] = tracking_code(row["order"].number)
-    return render(request, "web/my_orders.html", {"rows": rows})
+    return render(request, "web/my_orders.html", {"rows": rows, "page": page, "query": ""})
 
 
 @for_roles(Role.CITIZEN)

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -24,6 +25,7 @@ from hotline.web.views.orders import _user
 from hotline.workorders.models import WorkOrder
 
 REPORT_SECONDS = 120
+FINDINGS_PER_PAGE = 50
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -147,6 +149,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for f in shown
             ),
         )
+    page = Paginator(shown, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
     by_detector = (report.get("summary") or {}).get("by_detector", {})
     units = report.get("units", [])
     charts = {
@@ -166,8 +169,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/tianyan.html",
         {
             "summary": report.get("summary", {}),
-            "findings": shown[:200],
+            "page": page,
+            "findings": page.object_list,
             "finding_total": len(shown),
+            "query": f"detector={detector}&unit={unit}",
             "detectors": labels.DETECTORS,
             "detector": detector,
             "unit": unit,
