@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from hotline.domain.lifecycle import GuardFailed, Role
 from hotline.web import labels
 from hotline.web.access import for_roles
-from hotline.web.views.orders import PAGE_SIZE, _user, order_rows
+from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user
 from hotline.workorders import selectors, services
 from hotline.workorders.api import OrderIn
 from hotline.workorders.models import Category, WorkOrder
@@ -55,7 +55,7 @@ def order_for_code(code: str) -> WorkOrder | None:
 
 @for_roles(Role.CITIZEN)
 def my_orders(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     page = Paginator(selectors.restrict_orders(user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = order_rows(user, page.object_list)
     for row in rows:
@@ -75,7 +75,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         payload = OrderIn.model_validate(
             {"channel": "web", **{k: v for k, v in values.items() if v}}
         )
-        order = services.workorder_create(actor=_user(request), **payload.dict())
+        order = services.workorder_create(actor=signed_in_user(request), **payload.dict())
     except ValidationError as exc:
         errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
         return render(

@@ -17,7 +17,7 @@ from hotline.dispatch.models import Area
 from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
 from hotline.web import labels
 from hotline.web.access import for_roles
-from hotline.web.views.orders import _user, order_rows
+from hotline.web.views.orders import order_rows, signed_in_user
 from hotline.workorders import selectors, services
 from hotline.workorders.api import OrderIn
 from hotline.workorders.models import Category
@@ -40,7 +40,7 @@ def _context(
     request: HttpRequest, values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "agent_state": agent_state_today(agent=_user(request).username),
+        "agent_state": agent_state_today(agent=signed_in_user(request).username),
         "agent_states": AgentStateChange.STATES,
         "pause_reasons": AgentStateChange.REASONS,
         "values": values,
@@ -60,7 +60,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         payload = OrderIn.model_validate(
             {"channel": "phone", **{k: v for k, v in values.items() if v}}
         )
-        order = services.workorder_create(actor=_user(request), **payload.dict())
+        order = services.workorder_create(actor=signed_in_user(request), **payload.dict())
     except ValidationError as exc:
         errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
         return render(request, "web/intake.html", _context(request, values, errors), status=422)
@@ -84,7 +84,7 @@ def agent_state(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             agent_state_set(
-                agent=_user(request).username,
+                agent=signed_in_user(request).username,
                 state=request.POST.get("state", ""),
                 reason=request.POST.get("reason", ""),
             )
@@ -96,7 +96,7 @@ def agent_state(request: HttpRequest) -> HttpResponse:
 @for_roles(Role.AGENT, Role.DISPATCHER, Role.ADMIN)
 def intake_assist(request: HttpRequest) -> HttpResponse:
     """The htmx partial beside the form: refreshed as the agent types."""
-    user = _user(request)
+    user = signed_in_user(request)
     data = request.POST if request.method == "POST" else request.GET
     text = data.get("text", "").strip()[:10000]
     phone = data.get("caller_phone", "").strip()[:32]

@@ -30,13 +30,13 @@ PAGE_SIZE = 50
 FOLLOW_UP = {"state": lifecycle.State.CLOSED, "reached__isnull": True, "first_unit__gt": ""}
 
 
-def _user(request: HttpRequest) -> User:
+def signed_in_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
 
 
 def visible_order(request: HttpRequest, number: str) -> WorkOrder:
-    order = selectors.workorder_get(user=_user(request), number=number)
+    order = selectors.workorder_get(user=signed_in_user(request), number=number)
     if order is None:
         raise Http404("no such order")
     return order
@@ -109,7 +109,7 @@ def _export(user: User, orders: Any) -> HttpResponse:
 
 @for_roles(EVERYONE)
 def order_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     orders = selectors.workorder_list(user=user, filters=filters_from(request))
     if request.GET.get("extension"):
         orders = orders.filter(extension_pending=True)
@@ -202,7 +202,7 @@ def _evidence(request: HttpRequest) -> set[int]:
 def order_detail(
     request: HttpRequest, number: str, errors: dict[str, Any] | None = None
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     order = visible_order(request, number)
     role = role_of(request)
     assist = None
@@ -280,7 +280,7 @@ def working_hours_left(deadline: Any) -> float:
 def order_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if request.method != "POST":
         raise Http404("actions are posted")
-    user = _user(request)
+    user = signed_in_user(request)
     order = visible_order(request, number)
     try:
         chosen = Action(action)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from hotline.domain.lifecycle import OPEN_STATES, Role, State
 from hotline.web.access import for_roles
-from hotline.web.views.orders import FOLLOW_UP, _user, order_rows, working_hours_left
+from hotline.web.views.orders import FOLLOW_UP, order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
 
 QUEUE_SIZE = 50
@@ -15,7 +15,7 @@ QUEUE_SIZE = 50
 
 @for_roles(Role.DISPATCHER, Role.ADMIN)
 def dispatch_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     orders = selectors.restrict_orders(user).order_by("created_at")
     queues = [
         ("待派单 to dispatch", "state=received", orders.filter(state=State.RECEIVED)),
@@ -46,7 +46,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
 
 @for_roles(Role.HANDLER, Role.UNIT_LEAD)
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     orders = (
         selectors.restrict_orders(user)
         .filter(state__in=[str(s) for s in OPEN_STATES])

@@ -21,7 +21,7 @@ from hotline.supervision.selectors import case_list, database_report
 from hotline.web import labels
 from hotline.web.access import SUPERVISORS, for_roles
 from hotline.web.export import xlsx_response
-from hotline.web.views.orders import _user
+from hotline.web.views.orders import signed_in_user
 from hotline.workorders.models import WorkOrder
 
 REPORT_SECONDS = 120
@@ -178,7 +178,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "units": units,
             "scorecards": report.get("scorecards", [])[-40:],
-            "cases": case_list(user=_user(request))[:20],
+            "cases": case_list(user=signed_in_user(request))[:20],
             "charts": json.dumps(charts, ensure_ascii=False, default=str),
             "hotspots": _hotspots(),
         },
