@@ -11,7 +11,12 @@ from typing import Any
 from django.http import QueryDict
 from pydantic import ValidationError
 
+from hotline.accounts.models import User
+from hotline.domain.lifecycle import GuardFailed
 from hotline.web.labels import FIELDS
+from hotline.workorders import services
+from hotline.workorders.api import OrderIn
+from hotline.workorders.models import WorkOrder
 
 UNIT_FIELDS = {"to_unit", "suggested_unit"}
 LONG_TEXT = {"answer", "text", "reason", "basis", "result", "note", "comment"}
@@ -93,3 +98,20 @@ def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
         return None, {
             ".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()
         }
+
+
+def order_create(
+    *, actor: User, data: QueryDict, fields: tuple[str, ...], channel: str
+) -> tuple[WorkOrder | None, dict[str, str], dict[str, str]]:
+    """受理 from a form through the API's ``OrderIn``: (order, values, {}) or
+    (None, values, {field: message}) for the form to show again."""
+    values = {name: data.get(name, "").strip() for name in fields}
+    try:
+        payload = OrderIn.model_validate(
+            {"channel": channel, **{k: v for k, v in values.items() if v}}
+        )
+        return services.workorder_create(actor=actor, **payload.dict()), values, {}
+    except ValidationError as exc:
+        return None, values, {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
+    except GuardFailed as exc:
+        return None, values, {exc.field: exc.message}

@@ -10,14 +10,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from pydantic import ValidationError
 
-from hotline.domain.lifecycle import GuardFailed, Role
+from hotline.domain.lifecycle import Role
 from hotline.web import labels
 from hotline.web.access import for_roles
+from hotline.web.forms import order_create
 from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user
-from hotline.workorders import selectors, services
-from hotline.workorders.api import OrderIn
+from hotline.workorders import selectors
 from hotline.workorders.models import Category, WorkOrder
 
 # What a tracking page shows of each step: what happened and when, never who or the data.
@@ -38,6 +37,9 @@ PUBLIC_ACTIONS = {
     "merge",
     "archive",
 }
+
+
+SUBMIT_FIELDS = ("kind", "category", "text", "location", "caller_phone")
 
 
 def tracking_code(number: str) -> str:
@@ -69,20 +71,10 @@ def submit(request: HttpRequest) -> HttpResponse:
     context = {"categories": categories, "kinds": labels.KINDS, "values": {}, "errors": {}}
     if request.method != "POST":
         return render(request, "web/submit.html", context)
-    fields = ("kind", "category", "text", "location", "caller_phone")
-    values = {f: request.POST.get(f, "").strip() for f in fields}
-    try:
-        payload = OrderIn.model_validate(
-            {"channel": "web", **{k: v for k, v in values.items() if v}}
-        )
-        order = services.workorder_create(actor=signed_in_user(request), **payload.dict())
-    except ValidationError as exc:
-        errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
-        return render(
-            request, "web/submit.html", {**context, "values": values, "errors": errors}, status=422
-        )
-    except GuardFailed as exc:
-        errors = {exc.field: exc.message}
+    order, values, errors = order_create(
+        actor=signed_in_user(request), data=request.POST, fields=SUBMIT_FIELDS, channel="web"
+    )
+    if order is None:
         return render(
             request, "web/submit.html", {**context, "values": values, "errors": errors}, status=422
         )

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from pydantic import ValidationError
 
 from hotline.callcenter.models import AgentStateChange
 from hotline.callcenter.selectors import agent_state_today
@@ -17,9 +16,9 @@ from hotline.dispatch.models import Area
 from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
 from hotline.web import labels
 from hotline.web.access import for_roles
+from hotline.web.forms import order_create
 from hotline.web.views.orders import order_rows, signed_in_user
-from hotline.workorders import selectors, services
-from hotline.workorders.api import OrderIn
+from hotline.workorders import selectors
 from hotline.workorders.models import Category
 
 INTAKE_FIELDS = (
@@ -55,25 +54,15 @@ def _context(
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/intake.html", _context(request, {"kind": "complaint"}, {}))
-    values = {name: request.POST.get(name, "").strip() for name in INTAKE_FIELDS}
     try:
-        payload = OrderIn.model_validate(
-            {"channel": "phone", **{k: v for k, v in values.items() if v}}
-        )
-        order = services.workorder_create(actor=signed_in_user(request), **payload.dict())
-    except ValidationError as exc:
-        errors = {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
-        return render(request, "web/intake.html", _context(request, values, errors), status=422)
-    except GuardFailed as exc:
-        return render(
-            request,
-            "web/intake.html",
-            _context(request, values, {exc.field: exc.message}),
-            status=422,
+        order, values, errors = order_create(
+            actor=signed_in_user(request), data=request.POST, fields=INTAKE_FIELDS, channel="phone"
         )
     except LifecycleError as exc:
         messages.error(request, str(exc))
         return redirect("web:intake")
+    if order is None:
+        return render(request, "web/intake.html", _context(request, values, errors), status=422)
     messages.success(request, f"已受理 {order.number}")
     return redirect("web:order", number=order.number)
 
