@@ -35,9 +35,13 @@ def intake_staff_of(request: HttpRequest, area: str) -> User:
     return user
 
 
+# Everyone who works for the hotline or a unit: every role but a citizen's account.
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN}
+
+
 def staff_of(request: HttpRequest, area: str) -> User:
     """Any signed-in staff member (not a citizen account)."""
     user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User) or user.hotline_role in {None, Role.CITIZEN}:
+    if not isinstance(user, User) or user.hotline_role not in STAFF_ROLES:
         raise HttpError(403, f"{area} is for hotline and unit staff only")
     return user

@@ -13,11 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import Role
 
-CENTER = frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN})
-UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_LEAD})
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 EVERYONE = frozenset(Role)
-STAFF = EVERYONE - {Role.CITIZEN}
 
 HOME = {
     Role.AGENT: "web:intake",

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from hotline import clock
+from hotline.accounts.access import INTAKE_ROLES, STAFF_ROLES
 from hotline.accounts.models import Unit, User
 from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import Action, LifecycleError
 from hotline.web import labels
-from hotline.web.access import CENTER, EVERYONE, STAFF, for_roles, role_of
+from hotline.web.access import EVERYONE, for_roles, role_of
 from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
 from hotline.workorders import selectors, services
@@ -206,7 +207,7 @@ def order_detail(
     order = visible_order(request, number)
     role = role_of(request)
     assist = None
-    if role in CENTER and order.state == lifecycle.State.RECEIVED:
+    if role in INTAKE_ROLES and order.state == lifecycle.State.RECEIVED:
         assist = dispatch_selectors.intake_assist(
             user=user,
             text=order.text,
@@ -232,7 +233,7 @@ def order_detail(
             "units": Unit.objects.filter(is_active=True).exclude(code="center"),
             "assist": assist,
             "deadline_left": deadline_left,
-            "is_staff_role": role in STAFF,
+            "is_staff_role": role in STAFF_ROLES,
         },
         status=422 if errors else 200,
     )

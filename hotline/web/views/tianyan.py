@@ -16,10 +16,11 @@ from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from hotline.accounts.access import SUPERVISING_ROLES
 from hotline.callcenter.models import AgentStateSpan, Call
 from hotline.supervision.selectors import case_list, database_report
 from hotline.web import labels
-from hotline.web.access import SUPERVISORS, for_roles
+from hotline.web.access import for_roles
 from hotline.web.export import xlsx_response
 from hotline.web.views.orders import signed_in_user
 from hotline.workorders.models import WorkOrder
@@ -112,7 +113,7 @@ def _hotspots() -> dict[str, Any]:
     }
 
 
-@for_roles(SUPERVISORS)
+@for_roles(SUPERVISING_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     report = cached_report()
     findings = report.get("findings", [])
