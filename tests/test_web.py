@@ -341,3 +341,24 @@ def test_closure_evidence_is_attached_checked_and_scoped(world: World, settings:
     got = signed_in(world.dispatcher).get(download)
     assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
     assert signed_in(world.handler_b).get(download).status_code == 404
+
+
+def test_dashboard_call_chart_follows_the_kpi_definitions(world: World) -> None:
+    from hotline import clock
+    from hotline.callcenter.models import Call, CallLogImport
+    from hotline.web.views.tianyan import _call_center
+
+    source = CallLogImport.objects.create(
+        source="t", sha256="0" * 64, format="cdr", imported_at=clock.now()
+    )
+    at = clock.now().replace(hour=4)
+    for n, (outcome, wait) in enumerate(
+        [("answered", 5), ("answered", 40), ("abandoned", 30), ("ivr_only", None)]
+    ):
+        Call.objects.create(
+            call_id=f"c{n}", source=source, outcome=outcome, entered_at=at, wait_seconds=wait
+        )
+    (day,) = _call_center()
+    assert (day["offered"], day["answered"], day["answered_within_15s"]) == (3, 2, 1)
+    assert day["connect_rate"] == pytest.approx(2 / 3)
+    assert day["answered_within_15s_rate"] == pytest.approx(0.5)

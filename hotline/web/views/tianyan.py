@@ -18,6 +18,7 @@ from django.shortcuts import render
 
 from hotline.accounts.access import SUPERVISING_ROLES
 from hotline.callcenter.models import AgentStateSpan, Call
+from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
 from hotline.supervision.selectors import case_list, database_report
 from hotline.web import labels
 from hotline.web.access import for_roles
@@ -61,29 +62,23 @@ def reset_report_cache() -> None:
 
 
 def _call_center() -> list[dict[str, Any]]:
+    """接通率 and 15秒接通率 per day of the stored calls, by the call-center KPI definitions."""
+    answered = Q(outcome="answered")
     days = (
         Call.objects.exclude(entered_at=None)
         .annotate(day=TruncDate("entered_at"))
         .values("day")
         .annotate(
-            answered=Count("id", filter=Q(outcome="answered")),
+            offered=Count("id", filter=Q(outcome__in=["answered", "abandoned"])),
+            answered=Count("id", filter=answered),
             abandoned=Count("id", filter=Q(outcome="abandoned")),
-            fast=Count("id", filter=Q(outcome="answered", wait_seconds__lte=15)),
+            answered_within_15s=Count(
+                "id", filter=answered & Q(wait_seconds__lte=ANSWER_TARGET_SECONDS)
+            ),
         )
         .order_by("day")
     )
-    out = []
-    for d in days:
-        offered = d["answered"] + d["abandoned"]
-        out.append(
-            {
-                "day": d["day"].isoformat(),
-                "offered": offered,
-                "rate": round(d["answered"] / offered, 4) if offered else None,
-                "rate15": round(d["fast"] / d["answered"], 4) if d["answered"] else None,
-            }
-        )
-    return out
+    return [call_rates({**d, "day": d["day"].isoformat()}) for d in days]
 
 
 def _pauses() -> list[dict[str, Any]]:

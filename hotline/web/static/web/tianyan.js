@@ -41,8 +41,8 @@
     xAxis: { type: "category", data: data.calls.map(function (d) { return d.day; }) },
     yAxis: { type: "value", min: 0, max: 1 },
     series: [
-      { name: "接通率", type: "line", data: data.calls.map(function (d) { return d.rate; }) },
-      { name: "15秒接通率", type: "line", data: data.calls.map(function (d) { return d.rate15; }) }
+      { name: "接通率", type: "line", data: data.calls.map(function (d) { return d.connect_rate; }) },
+      { name: "15秒接通率", type: "line", data: data.calls.map(function (d) { return d.answered_within_15s_rate; }) }
     ]
   });
   bars("chart-pauses", data.pauses.map(function (p) { return { name: p.agent, value: p.minutes }; }), "#e67e22");
