@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import Count, Max
 from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import User
+from hotline.background import run_in_background
 from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.domain.dispatch import catalogue, classifier, duplicates, knowledge
 from hotline.domain.lifecycle import OPEN_STATES
@@ -178,19 +178,21 @@ def _install(index: duplicates.DuplicateIndex, watermark: datetime | None) -> No
 def _refresh_in_background() -> None:
     """Rebuild (new IDF weights, aged-out orders gone) without making a request wait for it."""
 
-    def run() -> None:
-        try:
-            index, watermark = _load_index()
-            with _lock:
-                _install(index, watermark)
-        except Exception:
-            log.exception("duplicate index refresh failed; the current index stays in use")
-        finally:
-            _dup.refreshing = False
-            connections.close_all()  # this thread's own connections
+    def work() -> None:
+        index, watermark = _load_index()
+        with _lock:
+            _install(index, watermark)
+
+    def done() -> None:
+        _dup.refreshing = False
 
     _dup.refreshing = True
-    threading.Thread(target=run, name="duplicate-index-refresh", daemon=True).start()
+    run_in_background(
+        "duplicate-index-refresh",
+        work,
+        failure="duplicate index refresh failed; the current index stays in use",
+        finally_=done,
+    )
 
 
 def _catch_up() -> None:

@@ -3,12 +3,9 @@ each takes a second or two on a city's database, which no page view should pay."
 
 from __future__ import annotations
 
-import logging
 import threading
 
-from django.db import connections
-
-log = logging.getLogger(__name__)
+from hotline.background import run_in_background
 
 
 def warm_caches() -> None:
@@ -22,14 +19,6 @@ def warm_caches() -> None:
 
 
 def warm_in_background() -> threading.Thread:
-    def run() -> None:
-        try:
-            warm_caches()
-        except Exception:
-            log.exception("warming the caches failed; pages will build them on first use")
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name="warm-caches", daemon=True)
-    thread.start()
-    return thread
+    return run_in_background(
+        "warm-caches", warm_caches, failure="warming the caches failed; pages build them on use"
+    )

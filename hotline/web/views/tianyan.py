@@ -10,13 +10,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hotline.accounts.access import SUPERVISING_ROLES
+from hotline.background import run_in_background
 from hotline.callcenter.models import AgentStateSpan, Call
 from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
 from hotline.supervision.selectors import case_list, database_report
@@ -42,18 +42,23 @@ def cached_report() -> dict[str, Any]:
             _cache.update(report=database_report(), at=time.monotonic())
         elif time.monotonic() - _cache["at"] > REPORT_SECONDS and not _cache.get("refreshing"):
             _cache["refreshing"] = True
-            threading.Thread(target=_refresh, name="supervision-report", daemon=True).start()
+            run_in_background(
+                "supervision-report",
+                _refresh,
+                failure="supervision report refresh failed; the last report stays in use",
+                finally_=_refreshed,
+            )
         return dict(_cache["report"])
 
 
 def _refresh() -> None:
-    try:
-        report = database_report()
-        with _lock:
-            _cache.update(report=report, at=time.monotonic())
-    finally:
-        _cache["refreshing"] = False
-        connections.close_all()
+    report = database_report()
+    with _lock:
+        _cache.update(report=report, at=time.monotonic())
+
+
+def _refreshed() -> None:
+    _cache["refreshing"] = False
 
 
 def reset_report_cache() -> None:
