@@ -100,6 +100,19 @@ def score(text_similarity: float, *, place: float | None, same_caller: bool) -> 
     return text_similarity * (0.5 + 0.5 * agreement) + CALLER_BONUS * same_caller
 
 
+def _counts(texts: Sequence[str]) -> sp.csr_matrix:
+    if not texts:  # the hashing vectorizer refuses an empty batch
+        return sp.csr_matrix((0, FEATURES), dtype=np.float64)
+    return _counter.transform(texts)
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    """Smoothed inverse document frequency of every hashed feature (ones for no documents)."""
+    documents = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=FEATURES)
+    return np.log((1 + documents) / (1 + df)) + 1.0
+
+
 class DuplicateIndex:
     """Recent open orders in memory. Texts are hashed character 1–2-gram vectors with sublinear
     counts and IDF weights (scikit-learn's HashingVectorizer needs no vocabulary, so orders join
@@ -127,29 +140,25 @@ class DuplicateIndex:
 
     def fit_weights(self, texts: Sequence[str]) -> None:
         """IDF from a reference corpus (e.g. a labelled fixture), then the index re-weighted."""
-        if texts:
-            df = np.bincount(_counter.transform(texts).indices, minlength=FEATURES)
-            self._idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
-        else:
-            self._idf = np.ones(FEATURES)
-        entries = list(self._entries.values())
-        self._entries, self._row_of, self._keys = {}, {}, []
-        self._matrix = sp.csr_matrix((0, FEATURES), dtype=np.float64)
-        self.add(entries)
+        self._idf = _idf(_counts(texts))
+        self._place(list(self._entries.values()))
 
     def rebuild(self, entries: Iterable[Entry]) -> None:
         """Index exactly ``entries``, with IDF weights derived from their texts."""
         batch = list({e.key: e for e in entries}.values())
-        counts = _counter.transform([e.text for e in batch]) if batch else None
-        if counts is not None:
-            df = np.bincount(counts.indices, minlength=FEATURES)
-            self._idf = np.log((1 + len(batch)) / (1 + df)) + 1.0
-        else:
-            self._idf = np.ones(FEATURES)
+        counts = _counts([e.text for e in batch])
+        self._idf = _idf(counts)
+        self._place(batch, counts)
+
+    def _place(self, batch: list[Entry], counts: sp.csr_matrix | None = None) -> None:
+        """Make ``batch`` (unique keys) the whole index, one row each, weighted afresh."""
+        if counts is None:
+            counts = _counts([e.text for e in batch])
         self._entries = {e.key: e for e in batch}
         self._row_of = {e.key: row for row, e in enumerate(batch)}
         self._keys = [e.key for e in batch]
-        self._matrix = self._weigh(counts) if counts is not None else sp.csr_matrix((0, FEATURES))
+        # sklearn's normalize refuses a matrix without rows.
+        self._matrix = self._weigh(counts) if batch else counts
 
     def add(self, entries: Iterable[Entry]) -> None:
         batch = list({e.key: e for e in entries}.values())
