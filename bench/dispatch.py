@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import json
 import os
 import random
@@ -137,25 +136,12 @@ def throughput(texts: list[str], labels: list[str], tmp: Path) -> bool:
 
 
 def duplicates_quality() -> None:
-    from hotline.domain.dispatch.duplicates import DuplicateIndex, Entry
+    from hotline.domain.dispatch.evaluate import duplicate_precision_recall
 
-    orders = json.loads(FIXTURE.read_text())["orders"]
-    index = DuplicateIndex()
-    index.fit_weights([o["text"] for o in orders])
-    predicted = set()
-    for o in orders:
-        for c in index.query(o["text"], caller_phone=o["phone"], location=o["location"]):
-            predicted.add((c.key, o["id"]))
-        index.add([Entry(o["id"], str(o["id"]), o["text"], o["phone"], o["location"])])
-    truth = {
-        (a["id"], b["id"])
-        for a, b in itertools.combinations(orders, 2)
-        if a["group"] and a["group"] == b["group"]
-    }
-    hits = len(predicted & truth)
-    print(f"== duplicates on the labelled fixture: {len(orders)} orders, {len(truth)} pairs")
+    score = duplicate_precision_recall(json.loads(FIXTURE.read_text())["orders"])
+    print(f"== duplicates on the labelled fixture: {score.orders} orders, {score.pairs} pairs")
     print(
-        f"  precision {hits / max(len(predicted), 1):.3f}  recall {hits / len(truth):.3f}"
+        f"  precision {score.precision:.3f}  recall {score.recall:.3f}"
         f"  (threshold tuned on this same fixture)"
     )
 

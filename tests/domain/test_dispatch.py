@@ -4,7 +4,6 @@ knowledge search."""
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 from datetime import UTC, date
 from pathlib import Path
@@ -224,28 +223,11 @@ def fixture_orders() -> list[dict]:
     return json.loads((FIXTURES / "duplicates.json").read_text())["orders"]
 
 
-def duplicate_precision_recall(orders: list[dict]) -> tuple[float, float]:
-    """Orders arrive one by one; each is compared with those before it."""
-    index = DuplicateIndex()
-    index.fit_weights([o["text"] for o in orders])
-    predicted = set()
-    for o in orders:
-        for c in index.query(o["text"], caller_phone=o["phone"], location=o["location"]):
-            predicted.add((c.key, o["id"]))
-        index.add([Entry(o["id"], str(o["id"]), o["text"], o["phone"], o["location"])])
-    truth = {
-        (a["id"], b["id"])
-        for a, b in itertools.combinations(orders, 2)
-        if a["group"] and a["group"] == b["group"]
-    }
-    hits = len(predicted & truth)
-    return hits / max(len(predicted), 1), hits / len(truth)
-
-
 def test_duplicate_suggestions_on_the_labelled_fixture() -> None:
-    precision, recall = duplicate_precision_recall(fixture_orders())
-    assert precision >= 0.9
-    assert recall >= 0.85
+    score = evaluate.duplicate_precision_recall(fixture_orders())
+    assert (score.orders, score.pairs) == (46, 15)
+    assert score.precision >= 0.9
+    assert score.recall >= 0.85
 
 
 def test_same_matter_elsewhere_is_not_a_duplicate() -> None:
