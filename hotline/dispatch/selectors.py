@@ -331,8 +331,8 @@ def article_usable(article_id: int) -> KnowledgeArticle | None:
     found = KnowledgeArticle.objects.filter(pk=article_id, is_active=True).first()
     if found is None:
         return None
-    valid = knowledge.Article(0, "", "", valid_from=found.valid_from, valid_to=found.valid_to)
-    return found if valid.valid_on(today()) else None
+    valid = knowledge.in_force(today(), valid_from=found.valid_from, valid_to=found.valid_to)
+    return found if valid else None
 
 
 # -- one call for the intake form --------------------------------------------------------------

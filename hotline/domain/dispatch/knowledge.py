@@ -26,6 +26,11 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
+def in_force(day: date, *, valid_from: date | None, valid_to: date | None) -> bool:
+    """Within an article's validity dates (either end may be open)."""
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
 @dataclass(frozen=True)
 class Article:
     key: int
@@ -36,9 +41,7 @@ class Article:
     valid_to: date | None = None
 
     def valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return in_force(day, valid_from=self.valid_from, valid_to=self.valid_to)
 
 
 @dataclass(frozen=True)
