@@ -22,7 +22,7 @@ from hotline.workorders import services as orders
 from hotline.workorders.models import WorkOrder
 from tests.common.factories import CategoryFactory
 from tests.common.world import World
-from tests.domain.test_dispatch import SYNTHETIC
+from tests.domain.test_dispatch import SYNTHETIC, synthetic
 from tests.test_api import Api
 from tests.test_cli import hotline
 
@@ -51,11 +51,7 @@ def city(world: World) -> World:
 @pytest.fixture
 def served_model(city: World) -> classifier.TextClassifier:
     """A model at the path the API serves, trained on labels that are category codes."""
-    texts, labels = [], []
-    for label, samples in SYNTHETIC.items():
-        texts += samples
-        labels += [label] * len(samples)
-    model = classifier.train(texts, labels)
+    model = classifier.train(*synthetic())
     path = Path(settings.HOTLINE_DISPATCH["model"])
     model.save(path)
     yield model
@@ -363,10 +359,7 @@ def test_cli_train_then_predict(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["row"] for r in rows] == [str(i) for i in range(1, 19)]
-    right = sum(
-        r["label_1"] == label
-        for r, label in zip(rows, [k for k, v in SYNTHETIC.items() for _ in v], strict=True)
-    )
+    right = sum(r["label_1"] == label for r, label in zip(rows, synthetic()[1], strict=True))
     assert right >= 16
     assert all(float(r["score_1"]) >= float(r["score_2"]) >= float(r["score_3"]) for r in rows)
 
@@ -395,9 +388,7 @@ def test_cli_predict_errors_are_one_line(tmp_path: Path) -> None:
     ]
     data = write_messages(tmp_path / "m.csv")
     model = tmp_path / "model.joblib"
-    classifier.train(*zip(*[(t, k) for k, v in SYNTHETIC.items() for t in v], strict=True)).save(
-        model
-    )  # type: ignore[arg-type]
+    classifier.train(*synthetic()).save(model)
     cases.append((["--model", str(model), "--input", "empty.csv"], "empty file"))
     cases.append(
         (["--model", str(model), "--input", str(data), "--text-column", "x"], "no column 'x'")
