@@ -19,7 +19,7 @@ from hotline.domain.lifecycle import Role
 from hotline.workorders import services as orders
 from tests.common.world import World
 from tests.test_api import Api
-from tests.test_cli import hotline
+from tests.test_cli import hotline, migrate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "callcenter"
 
@@ -195,7 +195,6 @@ def test_cli_staff_plans_a_day_from_a_forecast(tmp_path: Path) -> None:
          "service_level must be between 0 and 1"),
         (("staff", "--calls", "10", "--interval-minutes", "30", "--aht-seconds", "0",
           "--json", "o.json"), "aht_seconds must be positive"),
-        (("import", "notes.txt"), "cannot tell the format"),
         (("staff", "--plan", "bad.csv", "--interval-minutes", "30", "--aht-seconds", "60",
           "--json", "o.json"), "needs the columns start and calls"),
         (("staff", "--calls", "10", "--interval-minutes", "30", "--json", "o.json"),
@@ -206,11 +205,18 @@ def test_cli_bad_input_is_one_clear_line(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
     (tmp_path / "bad.csv").write_text("call_id,started_at\nc1,2026-03-02 09:00:00\n")
-    (tmp_path / "notes.txt").write_text("hello\n")
     done = hotline("--db", "e.sqlite3", "callcenter", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+def test_cli_import_of_an_unknown_format_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n")
+    migrate("e.sqlite3", cwd=tmp_path)  # import stores calls: it needs a migrated database
+    done = hotline("--db", "e.sqlite3", "callcenter", "import", "notes.txt", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "cannot tell the format" in done.stderr
 
 
 def test_cli_import_reports_malformed_lines_and_refuses_a_second_run(tmp_path: Path) -> None:
@@ -219,6 +225,7 @@ def test_cli_import_reports_malformed_lines_and_refuses_a_second_run(tmp_path: P
         "1772413230|c1|12345|NONE|ABAND\n"
         "1772413240|c1|12345|NONE|ABANDON|1|1|40\n"
     )
+    migrate("i.sqlite3", cwd=tmp_path)
     first = hotline("--db", "i.sqlite3", "callcenter", "import", "q.log", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "q.log:2: unknown event" in first.stderr

@@ -25,6 +25,17 @@ def hotline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def migrate(db: Path | str, *, cwd: Path) -> None:
+    """Create the database: the other commands no longer migrate it themselves."""
+    done = hotline("--db", str(db), "migrate", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+
+
+def tables(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [name for (name,) in conn.execute("SELECT name FROM sqlite_master")]
+
+
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("demo")
@@ -51,6 +62,7 @@ def test_export_import_export_gives_identical_files(
         hotline("events", "export", str(first), "--db", str(demo_db), cwd=tmp_path).returncode == 0
     )
     fresh = tmp_path / "fresh.sqlite3"
+    migrate(fresh, cwd=tmp_path)
     done = hotline("events", "import", str(first), "--db", str(fresh), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (
@@ -91,6 +103,7 @@ def test_bad_import_names_lines_and_imports_nothing(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     db = tmp_path / "x.sqlite3"
+    migrate(db, cwd=tmp_path)
     done = hotline("events", "import", str(bad), "--db", str(db), cwd=tmp_path)
     assert done.returncode == 1
     assert "line 2" in done.stderr and "teleport" in done.stderr
@@ -101,6 +114,7 @@ def test_bad_import_names_lines_and_imports_nothing(tmp_path: Path) -> None:
 
 def test_unknown_file_type_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "log.xml").write_text("<x/>", encoding="utf-8")
+    migrate("y.sqlite3", cwd=tmp_path)
     done = hotline("events", "import", str(tmp_path / "log.xml"), "--db", "y.sqlite3", cwd=tmp_path)
     assert done.returncode == 2 and "unknown format" in done.stderr
 
@@ -108,6 +122,7 @@ def test_unknown_file_type_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     done = hotline("events", "import", "nope.jsonl", "--db", "y.sqlite3", cwd=tmp_path)
     assert done.returncode == 2 and "no such file" in done.stderr
+    assert not (tmp_path / "y.sqlite3").exists()
 
 
 def test_token_is_issued_for_a_known_user_only(demo_db: Path) -> None:
@@ -134,3 +149,79 @@ def test_dispatch_model_retrains_from_confirmed_dispatches(demo_db: Path) -> Non
     meta = json.loads((demo_db.parent / "retrained.joblib.json").read_text())
     assert meta["source"] == "database: confirmed dispatches"
     assert meta["training_rows"] > 0 and "overrides" in meta["scores"]
+
+
+# -- only serve, demo and migrate change the schema ----------------------------------------------
+
+READ_ONLY = [
+    ("events", "verify"),
+    ("events", "export", "out.jsonl"),
+    ("outbox", "status"),
+    ("supervise", "--json", "out.json"),
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_a_missing_database_is_named_and_not_created(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    done = hotline("--db", "var/x.sqlite3", *command, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: database var/x.sqlite3 does not exist;"
+        " run `hotline migrate --db var/x.sqlite3` first\n"
+    )
+    assert not (tmp_path / "var").exists()
+    assert not any(tmp_path.glob("out.*"))
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_an_unmigrated_database_is_named_and_left_as_it_was(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    db = tmp_path / "empty.sqlite3"
+    sqlite3.connect(db).close()
+    done = hotline("--db", str(db), *command, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: database empty.sqlite3 is not migrated;"
+        " run `hotline migrate --db empty.sqlite3` first\n"
+    )
+    assert tables(db) == []  # no django_migrations, nothing else either
+    assert not any(tmp_path.glob("out.*"))
+
+
+def test_unapplied_migrations_are_named(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    done = hotline("--db", str(db), "manage", "migrate", "accounts", "0001", "-v0", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    before = tables(db)
+    done = hotline("--db", str(db), "events", "verify", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "database old.sqlite3 has unapplied migrations (accounts.0002_" in done.stderr
+    assert "run `hotline migrate --db old.sqlite3` first" in done.stderr
+    assert tables(db) == before
+
+
+def test_migrate_makes_the_read_only_commands_work(tmp_path: Path) -> None:
+    migrate("var/x.sqlite3", cwd=tmp_path)
+    for command in READ_ONLY:
+        done = hotline("--db", "var/x.sqlite3", *command, cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+    assert (tmp_path / "out.jsonl").is_file() and (tmp_path / "out.json").is_file()
+
+
+def test_commands_on_files_need_no_database(tmp_path: Path) -> None:
+    done = hotline(
+        "--db", "none.sqlite3", "callcenter", "simulate", "--out", "q.log", "--days", "1",
+        "--calls-per-day", "100", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = hotline(
+        "--db", "none.sqlite3", "callcenter", "kpi", "--queue-log", "q.log", "--json", "k.json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "受理率 left out: database none.sqlite3 does not exist" in done.stderr
+    assert json.loads((tmp_path / "k.json").read_text())["acceptance"] is None
+    assert not (tmp_path / "none.sqlite3").exists()

@@ -14,7 +14,7 @@ from hotline.domain.request_import import MappingError, category_code, load_mapp
 from hotline.exchange.services import requests_import
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
 from tests.common.world import World
-from tests.test_cli import hotline
+from tests.test_cli import hotline, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 BALTIMORE = ROOT.parent / "shared" / "data" / "baltimore_311" / "311_sample.csv"
@@ -176,6 +176,7 @@ def test_baltimore_sample_through_the_cli(tmp_path: Path) -> None:
     sample.write_text("\n".join(head) + "\n")
     mapping = str(ROOT / "examples" / "baltimore_311.toml")
     args = ("--db", "b.sqlite3", "import", "requests", str(sample), "--mapping", mapping)
+    migrate("b.sqlite3", cwd=tmp_path)
     first = hotline(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "120 rows: 120 orders created" in first.stdout

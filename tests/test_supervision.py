@@ -13,7 +13,7 @@ from hotline.domain.supervision.engine import supervise
 from hotline.domain.supervision.eventlog import EventLogError, load_external, load_interchange
 from hotline.domain.supervision.simulate import simulate_city
 from tests.common.world import World
-from tests.test_cli import hotline
+from tests.test_cli import hotline, migrate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -51,6 +51,7 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
     from hotline.workorders.interchange import events_export
 
     events_export(export)
+    migrate(db, cwd=tmp_path)
     done = hotline("--db", str(db), "events", "import", str(export), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     done = hotline("--db", str(db), "supervise", "--json", "report.json", cwd=tmp_path)
@@ -66,6 +67,7 @@ def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:
         "--days", "40", "--orders-per-day", "40", "--misconduct-rate", "0.1", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    migrate("s.sqlite3", cwd=tmp_path)  # the units' names come from the database
     done = hotline(
         "--db", "s.sqlite3", "supervise", "--events", "city.jsonl", "--json", "out.json",
         cwd=tmp_path,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hotline.cli_database import database_problem
 from hotline.cli_output import fail
 from hotline.domain.dispatch import classifier
 from hotline.domain.dispatch.table import read_table, write_predictions
@@ -49,11 +50,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     path = args.model or _default_model()
     try:
         if args.from_db:
-            from django.core.management import call_command
-
             from hotline.dispatch.services import dispatch_model_train_from_db
 
-            call_command("migrate", interactive=False, verbosity=0)
+            if problem := database_problem():
+                return fail(problem)
             model = dispatch_model_train_from_db(path=path)
         else:
             if not args.text_column or not args.label_column:

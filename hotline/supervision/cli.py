@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from hotline.cli_database import database_problem
 from hotline.cli_output import fail, write_json
 from hotline.domain.supervision.eventlog import EventLogError
 
@@ -63,13 +64,13 @@ def _running() -> Any:
 
 
 def cmd_supervise(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
-
     from hotline.supervision.selectors import database_report
 
     if args.json is None:
         return fail("--json OUT is required")
-    call_command("migrate", interactive=False, verbosity=0)
+    # Also with --events: the units' names come from the database.
+    if problem := database_problem():
+        return fail(problem)
     try:
         with _running():
             report = database_report(

@@ -1,0 +1,64 @@
+"""``hotline import requests``: another 311/12345 system's requests, as orders. Thin: parse,
+call, print."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hotline.cli_database import database_problem
+from hotline.cli_output import fail
+
+if TYPE_CHECKING:
+    from hotline.domain.request_import import RequestMapping
+    from hotline.exchange.services import ImportResult
+
+SHOWN_BAD_ROWS = 100
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("import", parents=[common], help="import other systems' data")
+    isub = group.add_subparsers(dest="import_command", required=True)
+    p = isub.add_parser(
+        "requests", parents=[common], help="requests of another 311/12345 system (CSV/Excel)"
+    )
+    p.add_argument("file")
+    p.add_argument("--mapping", required=True, help="TOML mapping (see examples/)")
+    p.set_defaults(func=cmd_import_requests)
+
+
+def cmd_import_requests(args: argparse.Namespace) -> int:
+    from hotline.domain.request_import import MappingError, load_mapping, read_rows
+
+    path = Path(args.file)
+    try:
+        mapping = load_mapping(Path(args.mapping))
+        total = sum(1 for _ in read_rows(path))
+        # After the mapping and the file: what is wrong with the input is said first.
+        if problem := database_problem():
+            return fail(problem)
+        result = _import(path=path, mapping=mapping, total=total)
+    except MappingError as exc:
+        return fail(str(exc))
+    for row, problem in result.errors[:SHOWN_BAD_ROWS]:
+        print(f"{args.file}:{row}: {problem}", file=sys.stderr)
+    if len(result.errors) > SHOWN_BAD_ROWS:
+        print(f"... and {len(result.errors) - SHOWN_BAD_ROWS} more bad rows", file=sys.stderr)
+    print(
+        f"{result.rows} rows: {result.created} orders created, {result.advanced} moved on, "
+        f"{result.unchanged} already up to date, {len(result.errors)} not imported"
+    )
+    return 1 if result.errors else 0
+
+
+def _import(*, path: Path, mapping: RequestMapping, total: int) -> ImportResult:
+    """``requests_import`` with a progress bar on a terminal."""
+    from rich.progress import Progress
+
+    from hotline.exchange.services import requests_import
+
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=total)
+        return requests_import(path=path, mapping=mapping, progress=lambda n: bar.advance(task, n))
