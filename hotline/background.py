@@ -1,4 +1,5 @@
-"""Work a request should not wait for (rebuilding an index, a report), run in a daemon thread."""
+"""Work a request should not wait for (warming and refreshing the caches), run in a daemon
+thread."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from django.db import connections
 log = logging.getLogger(__name__)
 
 
-def run_in_background(
-    name: str,
-    work: Callable[[], None],
-    *,
-    failure: str,
-    finally_: Callable[[], None] | None = None,
-) -> threading.Thread:
+def run_in_background(name: str, work: Callable[[], None], *, failure: str) -> threading.Thread:
     """Start ``work`` in a thread called ``name``. A failure is logged with ``failure`` (what
-    stays in use instead); ``finally_`` runs either way, then the thread's own database
-    connections are closed, since nothing else would close them."""
+    stays in use instead); either way the thread's own database connections are then closed,
+    since nothing else would close them."""
 
     def run() -> None:
         try:
@@ -28,8 +23,6 @@ def run_in_background(
         except Exception:
             log.exception(failure)
         finally:
-            if finally_ is not None:
-                finally_()
             connections.close_all()
 
     thread = threading.Thread(target=run, name=name, daemon=True)

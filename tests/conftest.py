@@ -52,12 +52,9 @@ def live_world(live_db: None) -> World:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """Each test starts with empty in-memory indexes and reports (its database is new too)."""
-    from hotline.dispatch.selectors import reset_caches
-    from hotline.web.views.tianyan import reset_report_cache
+    """Each test starts with empty in-memory caches (its database is new too)."""
+    from hotline.caching import caches_reset
 
-    reset_caches()
-    reset_report_cache()
+    caches_reset()
     yield
-    reset_caches()
-    reset_report_cache()
+    caches_reset()

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from hotline.caching import Cache
 from hotline.domain.lifecycle import Role
 
 
@@ -68,24 +68,33 @@ class ApiToken(models.Model):
     def user_for(cls, raw: str) -> User | None:
         """The token's user. Answers are kept for TOKEN_CACHE_SECONDS, so a revoked token or a
         deactivated user stops working within that time (at once in the process that changed it,
-        see hotline.accounts.signals)."""
+        see hotline.accounts.signals). An unknown bearer string is looked up every time and never
+        kept: strings an attacker sends cannot fill the cache or push real tokens out of it."""
         digest = _digest(raw)
-        cached = _token_cache.get(digest)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        user = _tokens.get(digest)
+        if user is None:
+            user = cls._live_user(digest)
+            if user is not None:
+                _tokens.put(digest, value=user)
+        return user
+
+    @classmethod
+    def _live_user(cls, digest: str) -> User | None:
         token = (
             cls.objects.select_related("user__unit")
             .filter(digest=digest, revoked=False, user__is_active=True)
             .first()
         )
-        user = token.user if token else None
-        _token_cache[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
-        return user
+        return token.user if token else None
 
 
 TOKEN_CACHE_SECONDS = 30.0
-_token_cache: dict[str, tuple[float, User | None]] = {}
+TOKEN_CACHE_SIZE = 1024
+# Keyed by the token's SHA-256, never the token itself.
+_tokens: Cache[str, User] = Cache(
+    name="API token users", max_age=TOKEN_CACHE_SECONDS, max_size=TOKEN_CACHE_SIZE
+)
 
 
 def forget_tokens() -> None:
-    _token_cache.clear()
+    _tokens.reset()

@@ -7,8 +7,6 @@ refreshed from the database when it changes, so one intake call costs a few smal
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +18,7 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import User
-from hotline.background import run_in_background
+from hotline.caching import Cache
 from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.domain.dispatch import catalogue, classifier, duplicates, knowledge
 from hotline.domain.lifecycle import OPEN_STATES
@@ -28,7 +26,6 @@ from hotline.workorders.models import Category, WorkOrder
 from hotline.workorders.selectors import restrict_orders
 
 log = logging.getLogger(__name__)
-_lock = threading.Lock()
 
 
 def _option(name: str) -> Any:
@@ -42,7 +39,19 @@ def model_path() -> Path:
 
 # -- classifier --------------------------------------------------------------------------------
 
-_model: dict[str, Any] = {}
+# Keyed by the file's modification time: a retrained model is picked up on the next call.
+_models: Cache[tuple[Path, int], classifier.TextClassifier | None] = Cache(
+    name="dispatch model", max_size=1
+)
+
+
+def _load_model(path: Path) -> classifier.TextClassifier | None:
+    try:
+        return classifier.load(path)
+    except classifier.ModelError as exc:
+        # Kept as None under this stamp: a broken file is not re-read (and re-logged) per call.
+        log.warning("dispatch model unusable: %s", exc)
+        return None
 
 
 def active_classifier() -> classifier.TextClassifier | None:
@@ -52,14 +61,7 @@ def active_classifier() -> classifier.TextClassifier | None:
         stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
         return None
-    with _lock:
-        if _model.get("key") != (path, stamp):
-            try:
-                _model.update(key=(path, stamp), model=classifier.load(path))
-            except classifier.ModelError as exc:
-                log.warning("dispatch model unusable: %s", exc)
-                _model.update(key=(path, stamp), model=None)
-        return _model["model"]
+    return _models.get_or_build((path, stamp), build=lambda: _load_model(path))
 
 
 def area_path(area: str) -> list[str]:
@@ -143,14 +145,9 @@ _FIELDS = ("pk", "number", "text", "caller_phone", "location", "area", "category
 
 
 @dataclass
-class _DuplicateCache:
+class _DuplicateState:
     index: duplicates.DuplicateIndex = field(default_factory=duplicates.DuplicateIndex)
     watermark: datetime | None = None
-    built: float | None = None
-    refreshing: bool = False
-
-
-_dup = _DuplicateCache()
 
 
 def _window_start() -> datetime:
@@ -161,69 +158,51 @@ def _entry(row: dict[str, Any]) -> duplicates.Entry:
     return duplicates.Entry(key=row["pk"], **{k: row[k] for k in _FIELDS if k != "pk"})
 
 
-def _load_index() -> tuple[duplicates.DuplicateIndex, datetime | None]:
+def _load_index() -> _DuplicateState:
     """A fresh index of the window's open orders, and the watermark to catch up from."""
     # Read first: a change made while the rows are read is then caught up afterwards.
     watermark = WorkOrder.objects.aggregate(last=Max("updated_at"))["last"]
     rows = WorkOrder.objects.filter(state__in=_OPEN, created_at__gte=_window_start())
     index = duplicates.DuplicateIndex()
     index.rebuild(_entry(r) for r in rows.values(*_FIELDS))
-    return index, watermark
+    return _DuplicateState(index=index, watermark=watermark)
 
 
-def _install(index: duplicates.DuplicateIndex, watermark: datetime | None) -> None:
-    _dup.index, _dup.watermark, _dup.built = index, watermark, time.monotonic()
+# A full rebuild (new IDF weights, aged-out orders gone) is due every duplicate_rebuild_seconds;
+# under `hotline serve` the refresh loop makes it while requests keep the caught-up index.
+_duplicates: Cache[None, _DuplicateState] = Cache(
+    name="duplicate index",
+    max_age=lambda: float(_option("duplicate_rebuild_seconds")),
+    serve_stale=True,
+)
 
 
-def _refresh_in_background() -> None:
-    """Rebuild (new IDF weights, aged-out orders gone) without making a request wait for it."""
-
-    def work() -> None:
-        index, watermark = _load_index()
-        with _lock:
-            _install(index, watermark)
-
-    def done() -> None:
-        _dup.refreshing = False
-
-    _dup.refreshing = True
-    run_in_background(
-        "duplicate-index-refresh",
-        work,
-        failure="duplicate index refresh failed; the current index stays in use",
-        finally_=done,
-    )
-
-
-def _catch_up() -> None:
+def _catch_up(state: _DuplicateState) -> None:
     """Fold in orders changed since the last look: new ones join, closed ones leave."""
-    if _dup.watermark is None:
+    if state.watermark is None:
         changed = WorkOrder.objects.all()
     else:
         # A little overlap: a transaction stamped before the watermark may commit after it.
-        since = _dup.watermark - timedelta(seconds=CATCH_UP_OVERLAP_SECONDS)
+        since = state.watermark - timedelta(seconds=CATCH_UP_OVERLAP_SECONDS)
         changed = WorkOrder.objects.filter(updated_at__gte=since)
     rows = list(changed.values(*_FIELDS, "updated_at", "state"))
     start = _window_start()
     still_open = [r for r in rows if r["state"] in _OPEN and r["created_at"] >= start]
-    _dup.index.remove(r["pk"] for r in rows)
-    _dup.index.add(_entry(r) for r in still_open)
+    state.index.remove(r["pk"] for r in rows)
+    state.index.add(_entry(r) for r in still_open)
     if rows:
-        _dup.watermark = max(r["updated_at"] for r in rows)
+        state.watermark = max(r["updated_at"] for r in rows)
 
 
 def duplicate_index() -> duplicates.DuplicateIndex:
-    """The index, caught up with the database. The first call of a process builds it; later a
-    background thread rebuilds it every HOTLINE_DISPATCH["duplicate_rebuild_seconds"]."""
-    with _lock:
-        if _dup.built is None:
-            _install(*_load_index())
-        else:
-            stale = time.monotonic() - _dup.built > _option("duplicate_rebuild_seconds")
-            if stale and not _dup.refreshing:
-                _refresh_in_background()
-            _catch_up()
-        return _dup.index
+    """The index, caught up with the database. The first call of a process builds it; a full
+    rebuild every HOTLINE_DISPATCH["duplicate_rebuild_seconds"] is the refresh loop's under
+    `hotline serve` (hotline.web.warmup), the caller's otherwise."""
+    # The cache's lock also guards the in-place catch-up: one thread folds changes in at a time.
+    with _duplicates.lock:
+        state = _duplicates.get_or_build(None, build=_load_index)
+        _catch_up(state)
+        return state.index
 
 
 def duplicate_candidates(
@@ -276,28 +255,32 @@ def duplicate_candidates(
 
 # -- knowledge base ----------------------------------------------------------------------------
 
-_kb: dict[str, Any] = {}
+# Keyed by a stamp of the active articles: adding, changing or deactivating one changes it.
+_knowledge: Cache[tuple[Any, ...], knowledge.KnowledgeIndex] = Cache(
+    name="knowledge index", max_size=1
+)
+
+
+def _build_knowledge_index() -> knowledge.KnowledgeIndex:
+    articles = [
+        knowledge.Article(
+            key=a.pk,
+            title=a.title,
+            body=a.body,
+            category=a.category,
+            valid_from=a.valid_from,
+            valid_to=a.valid_to,
+        )
+        for a in KnowledgeArticle.objects.filter(is_active=True).order_by("pk")
+    ]
+    return knowledge.KnowledgeIndex(articles)
 
 
 def knowledge_index() -> knowledge.KnowledgeIndex:
     """Active articles, re-indexed when one is added, changed or deactivated."""
     active = KnowledgeArticle.objects.filter(is_active=True)
     stamp = tuple(active.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values())
-    with _lock:
-        if _kb.get("stamp") != stamp:
-            articles = [
-                knowledge.Article(
-                    key=a.pk,
-                    title=a.title,
-                    body=a.body,
-                    category=a.category,
-                    valid_from=a.valid_from,
-                    valid_to=a.valid_to,
-                )
-                for a in active.order_by("pk")
-            ]
-            _kb.update(stamp=stamp, index=knowledge.KnowledgeIndex(articles))
-        return _kb["index"]
+    return _knowledge.get_or_build(stamp, build=_build_knowledge_index)
 
 
 def today() -> date:
@@ -360,11 +343,3 @@ def intake_assist(
         ),
         "knowledge": knowledge_search(query=text, category=chosen),
     }
-
-
-def reset_caches() -> None:
-    """Forget the in-memory indexes (tests, and after restoring a database)."""
-    with _lock:
-        _model.clear()
-        _kb.clear()
-        _dup.index, _dup.watermark, _dup.built = duplicates.DuplicateIndex(), None, None

@@ -4,8 +4,6 @@ hotspots; each finding links to the order's timeline with its evidence marked.""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -16,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hotline.accounts.access import SUPERVISING_ROLES
-from hotline.background import run_in_background
+from hotline.caching import Cache
 from hotline.callcenter.models import AgentStateSpan, Call
 from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
 from hotline.supervision.selectors import case_list, database_report
@@ -28,42 +26,18 @@ from hotline.workorders.models import WorkOrder
 
 REPORT_SECONDS = 120
 FINDINGS_PER_PAGE = 50
-_cache: dict[str, Any] = {}
-_lock = threading.Lock()
+# The engine reads the whole log (a second or more on a city's database): under `hotline serve`
+# a page shows the last report and the refresh loop (hotline.web.warmup) computes the next.
+_reports: Cache[None, dict[str, Any]] = Cache(
+    name="supervision report", max_age=REPORT_SECONDS, serve_stale=True
+)
 
 
 def cached_report() -> dict[str, Any]:
-    """The supervision report. The engine reads the whole log (a second or more on a city's
-    database), so a page shows the last report, at most REPORT_SECONDS old: an older one is
-    shown once more while a background thread computes the next. Only supervisors' pages call
-    this (``for_roles``)."""
-    with _lock:
-        if "report" not in _cache:
-            _cache.update(report=database_report(), at=time.monotonic())
-        elif time.monotonic() - _cache["at"] > REPORT_SECONDS and not _cache.get("refreshing"):
-            _cache["refreshing"] = True
-            run_in_background(
-                "supervision-report",
-                _refresh,
-                failure="supervision report refresh failed; the last report stays in use",
-                finally_=_refreshed,
-            )
-        return dict(_cache["report"])
-
-
-def _refresh() -> None:
-    report = database_report()
-    with _lock:
-        _cache.update(report=report, at=time.monotonic())
-
-
-def _refreshed() -> None:
-    _cache["refreshing"] = False
-
-
-def reset_report_cache() -> None:
-    with _lock:
-        _cache.clear()
+    """The supervision report, at most REPORT_SECONDS old when fresh; an older one is shown
+    until the refresh loop has the next. Only supervisors' pages call this (``for_roles``)."""
+    # database_report is looked up at call time, so a test can replace it.
+    return dict(_reports.get_or_build(None, build=lambda: database_report()))
 
 
 def _call_center() -> list[dict[str, Any]]:
