@@ -176,7 +176,7 @@ class GuardFailed(LifecycleError):
 class Actor:
     username: str
     role: Role
-    unit: str  # unit code the actor acts for ("center" for the hotline center)
+    unit: str  # unit code the actor acts for (the center's own code for hotline center staff)
 
 
 @dataclass(frozen=True)
@@ -250,10 +250,50 @@ def _bool(data: Mapping[str, Any], field: str, *, required: bool) -> None:
 def check_guards(
     facts: OrderFacts, action: Action, data: Mapping[str, Any], to_unit: str = ""
 ) -> None:
-    """Business guards on an action's data; raise GuardFailed naming the field."""
+    """Business guards: the order's facts first, then the action's data; raise GuardFailed
+    naming the field."""
+    check_preconditions(facts, action)
     guard = _GUARDS.get(action)
     if guard is not None:
         guard(facts, data, to_unit)
+
+
+def _no_extension_pending(facts: OrderFacts) -> None:
+    if facts.extension_pending:
+        raise GuardFailed("action", "an extension request is already waiting for review")
+
+
+def _extension_pending(facts: OrderFacts) -> None:
+    if not facts.extension_pending:
+        raise GuardFailed("action", "there is no extension request to review")
+
+
+def _not_rated(facts: OrderFacts) -> None:
+    if facts.rated:
+        raise GuardFailed("score", "the order has already been rated")
+
+
+def _has_unit(facts: OrderFacts) -> None:
+    if not facts.current_unit:
+        raise GuardFailed("action", "an order answered directly has no unit to reopen it with")
+
+
+# What the order's facts alone must allow, before any data is read: the same checks tell a page
+# which forms to offer (policy.actions_available) and refuse the action when it is taken.
+_PRECONDITIONS: dict[Action, Callable[[OrderFacts], None]] = {
+    Action.REQUEST_EXTENSION: _no_extension_pending,
+    Action.APPROVE_EXTENSION: _extension_pending,
+    Action.REJECT_EXTENSION: _extension_pending,
+    Action.RATE: _not_rated,
+    Action.REOPEN: _has_unit,
+}
+
+
+def check_preconditions(facts: OrderFacts, action: Action) -> None:
+    """Raise GuardFailed when the order's facts rule the action out whatever its data."""
+    precondition = _PRECONDITIONS.get(action)
+    if precondition is not None:
+        precondition(facts)
 
 
 def _point(data: Mapping[str, Any]) -> None:
@@ -290,17 +330,10 @@ def _guard_dispatch(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) ->
 
 
 def _guard_extension(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
-    if facts.extension_pending:
-        raise GuardFailed("action", "an extension request is already waiting for review")
     _text(data, "reason")
     days = data.get("days")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
         raise GuardFailed("days", "must be a whole number of working days between 1 and 60")
-
-
-def _guard_extension_review(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
-    if not facts.extension_pending:
-        raise GuardFailed("action", "there is no extension request to review")
 
 
 def _guard_request_return(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
@@ -319,17 +352,9 @@ def _guard_follow_up(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -
 
 
 def _guard_rate(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
-    if facts.rated:
-        raise GuardFailed("score", "the order has already been rated")
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise GuardFailed("score", "must be a whole number from 1 to 5")
-
-
-def _guard_reopen(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
-    _text(data, "reason")
-    if not facts.current_unit:
-        raise GuardFailed("action", "an order answered directly has no unit to reopen it with")
 
 
 Guard = Callable[[OrderFacts, Mapping[str, Any], str], None]
@@ -355,8 +380,6 @@ _GUARDS: dict[Action, Guard] = {
     Action.VISIT: _requires("note"),
     Action.REPLY: _requires("text"),
     Action.REQUEST_EXTENSION: _guard_extension,
-    Action.APPROVE_EXTENSION: _guard_extension_review,
-    Action.REJECT_EXTENSION: _guard_extension_review,
     Action.REQUEST_RETURN: _guard_request_return,
     Action.REJECT_RETURN: _requires("reason"),
     Action.REQUEST_CLOSE: _requires("result"),
@@ -364,7 +387,7 @@ _GUARDS: dict[Action, Guard] = {
     Action.URGE: _requires("note"),
     Action.FOLLOW_UP: _guard_follow_up,
     Action.RATE: _guard_rate,
-    Action.REOPEN: _guard_reopen,
+    Action.REOPEN: _requires("reason"),
     Action.MERGE: _guard_merge,
 }
 

@@ -1,4 +1,5 @@
-"""Open311 reads: public by design, so personal data never leaves, and 举报 never shows."""
+"""Open311 reads: public by design, so each request is what the policy lets the public see
+(hotline.domain.policy: no personal data, free text masked), and 举报 are never listed."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import Unit
-from hotline.domain.lifecycle import OPEN_STATES, Action, Kind
-from hotline.domain.masking import mask_text
+from hotline.domain import policy
+from hotline.domain.lifecycle import OPEN_STATES, Action
+from hotline.domain.policy import Audience
 from hotline.open311.render import Open311Error
+from hotline.workorders import selectors as order_selectors
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
 
 MAX_REQUESTS = 1000
@@ -67,7 +70,7 @@ def service_definition(code: str) -> dict[str, Any]:
 
 
 def _public() -> QuerySet[WorkOrder]:
-    return WorkOrder.objects.exclude(kind=Kind.REPORT)
+    return WorkOrder.objects.exclude(kind__in=policy.UNLISTED_KINDS)
 
 
 def requests(
@@ -125,44 +128,67 @@ def request_id_for_token(token: str) -> dict[str, Any]:
 
 def _as_requests(orders: Iterable[WorkOrder]) -> list[dict[str, Any]]:
     orders = list(orders)
-    notes = _status_notes([order.pk for order in orders])
+    notes = _status_notes(orders)
     names = dict(Category.objects.values_list("code", "name"))
     units = dict(Unit.objects.values_list("code", "name"))
-    local = timezone.get_current_timezone()
     return [
-        {
-            "service_request_id": order.number,
-            "status": "open" if order.state in OPEN_STATES else "closed",
-            "status_notes": notes.get(order.pk, ""),
-            "service_name": names.get(order.category, order.category),
-            "service_code": order.category,
-            "description": mask_text(order.text),
-            "agency_responsible": units.get(order.current_unit or order.first_unit, ""),
-            "service_notice": "",
-            "requested_datetime": order.created_at.astimezone(local),
-            "updated_datetime": order.updated_at.astimezone(local),
-            "expected_datetime": order.handle_deadline.astimezone(local)
-            if order.handle_deadline
-            else None,
-            "address": mask_text(order.location),
-            "address_id": "",
-            "zipcode": "",
-            "lat": order.latitude,
-            "long": order.longitude,
-            "media_url": "",
-        }
+        _as_request(
+            order_selectors.order_shown(audience=Audience.PUBLIC, order=order),
+            note=notes.get(order.pk, ""),
+            names=names,
+            units=units,
+        )
         for order in orders
     ]
 
 
-def _status_notes(order_ids: list[int]) -> dict[int, str]:
-    """The last public reply of each order (答复意见), personal data masked."""
+def _as_request(
+    shown: dict[str, Any], *, note: str, names: dict[str, str], units: dict[str, str]
+) -> dict[str, Any]:
+    """One GeoReport request from what the public may see of the order (the rest left out)."""
+    category = shown.get("category", "")
+    unit = shown.get("current_unit") or shown.get("first_unit") or ""
+    return {
+        "service_request_id": shown["number"],
+        "status": "open" if shown.get("state") in OPEN_STATES else "closed",
+        "status_notes": note,
+        "service_name": names.get(category, category),
+        "service_code": category,
+        "description": shown.get("text", ""),
+        "agency_responsible": units.get(unit, ""),
+        "service_notice": "",
+        "requested_datetime": _local(shown.get("created_at")),
+        "updated_datetime": _local(shown.get("updated_at")),
+        "expected_datetime": _local(shown.get("handle_deadline")),
+        "address": shown.get("location", ""),
+        "address_id": "",
+        "zipcode": "",
+        "lat": shown.get("latitude"),
+        "long": shown.get("longitude"),
+        "media_url": "",
+    }
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(timezone.get_current_timezone())
+
+
+def _status_notes(orders: list[WorkOrder]) -> dict[int, str]:
+    """The last public reply of each order (答复意见), as the public may see it (masked)."""
+    kinds = {order.pk: order.kind for order in orders}
     notes: dict[int, str] = {}
     events = (
-        WorkOrderEvent.objects.filter(order_id__in=order_ids, action__in=list(PUBLIC_REPLIES))
+        WorkOrderEvent.objects.filter(order_id__in=list(kinds), action__in=list(PUBLIC_REPLIES))
         .order_by("order_id", "seq")
-        .values_list("order_id", "action", "data")
+        .values_list("order_id", "seq", "action", "data")
     )
-    for order_id, action, data in events:
-        notes[order_id] = mask_text(str((data or {}).get(PUBLIC_REPLIES[Action(action)], "")))
+    for order_id, seq, action, data in events:
+        step = policy.disclose_step(
+            audience=Audience.PUBLIC,
+            kind=kinds[order_id],
+            step={"seq": seq, "action": action, "data": data or {}},
+            caller={},
+        )
+        if step is not None:
+            notes[order_id] = str(step.get("data", {}).get(PUBLIC_REPLIES[Action(action)], ""))
     return notes

@@ -1,5 +1,5 @@
-"""Who sees which page. A page outside a user's role answers 404, like an order outside their
-unit: neither says that it exists."""
+"""Who sees which page, by :mod:`hotline.domain.policy`. A page outside a user's role answers
+404, like an order outside their unit: neither says that it exists."""
 
 from __future__ import annotations
 
@@ -12,23 +12,31 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import Role
+from hotline.domain.policy import HOME as HOME_AREAS
+from hotline.domain.policy import Area, roles_for
 
-EVERYONE = frozenset(Role)
+EVERYONE = roles_for(area=Area.ORDERS)
 
-HOME = {
-    Role.AGENT: "web:intake",
-    Role.DISPATCHER: "web:dispatch",
-    Role.HANDLER: "web:inbox",
-    Role.UNIT_LEAD: "web:inbox",
-    Role.SUPERVISOR: "web:tianyan",
-    Role.CITIZEN: "web:my_orders",
-    Role.ADMIN: "web:orders",
+# Each area's front page.
+AREA_PAGES = {
+    Area.ORDERS: "web:orders",
+    Area.INTAKE: "web:intake",
+    Area.DISPATCH: "web:dispatch",
+    Area.INBOX: "web:inbox",
+    Area.SUPERVISION: "web:tianyan",
+    Area.CITIZEN: "web:my_orders",
 }
+HOME = {role: AREA_PAGES[area] for role, area in HOME_AREAS.items()}
 
 
 def role_of(request: HttpRequest) -> Role | None:
     user = request.user
     return user.hotline_role if isinstance(user, User) else None
+
+
+def for_area(area: Area) -> Callable[..., Any]:
+    """Signed in, and of a role that may enter ``area``; anyone else gets 404."""
+    return for_roles(roles_for(area=area))
 
 
 def for_roles(*roles: frozenset[Role] | Role) -> Callable[..., Any]:

@@ -33,6 +33,35 @@ CHANNELS = {
 ACTION_NAMES = {str(action): label for action, (_, _, label) in ACTIONS.items()} | {
     "create": "受理"
 }
+# Order fields (hotline.domain.policy.OrderField), as the order and tracking pages name them.
+ORDER_FIELDS = {
+    "number": "工单号 No.",
+    "state": "状态 State",
+    "version": "版本 Version",
+    "kind": "类型 Kind",
+    "channel": "渠道 Channel",
+    "urgency": "紧急程度 Urgency",
+    "category": "分类 Category",
+    "text": "诉求 Request",
+    "location": "地点 Place",
+    "area": "行政区划 Area",
+    "coordinates": "坐标 Coordinates",
+    "call_id": "来电编号 Call",
+    "caller_name": "来电人 Caller",
+    "caller_phone": "联系电话 Phone",
+    "caller_address": "联系地址 Address",
+    "caller_email": "电子邮箱 E-mail",
+    "unit": "承办单位 / 首接单位 Unit / first unit",
+    "assist_units": "协办单位 Assisting units",
+    "accept_deadline": "签收时限 Accept by",
+    "handle_deadline": "办理时限 Deadline",
+    "times": "受理 / 更新时间 Taken / updated",
+    "milestones": "签收 / 办结时间 Accepted / closed",
+    "counts": "退单 / 督办次数 Returns / urges",
+    "follow_up": "回访 联系上 / 解决 / 满意 Follow-up",
+    "rating": "评价 Rating",
+    "merged_into": "并入工单 Merged into",
+}
 DETECTORS = {
     "bounce": "推诿扯皮（反复流转）",
     "rejected_return": "退单被驳回",

@@ -37,44 +37,51 @@ class CallerOut(Schema):
 
 
 class EventOut(Schema):
+    """One step; the parts and data the reader's audience may not see are left out."""
+
     seq: int
-    at: datetime
     action: str
-    actor: str
-    unit: str
-    to_unit: str
-    data: dict[str, Any]
-    hash: str
+    at: datetime | None = None
+    actor: str = ""
+    unit: str = ""
+    to_unit: str = ""
+    data: dict[str, Any] = {}
+    hash: str = ""
 
 
 class OrderOut(Schema):
+    """The order as the reader's audience sees it (hotline.domain.policy): fields it may not see
+    are left out, and the caller is masked unless revealed."""
+
     number: str
     state: str
-    version: int
-    channel: str
-    kind: str
-    category: str
-    text: str
-    location: str
-    area: str
-    urgency: str
-    call_id: str
-    current_unit: str
-    first_unit: str
-    assist_units: list[str]
-    accept_deadline: datetime | None
-    handle_deadline: datetime | None
-    accepted_at: datetime | None
-    closed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    return_count: int
-    urge_count: int
-    reached: bool | None
-    resolved: bool | None
-    satisfied: bool | None
-    rating: int | None
-    merged_into: str
+    version: int | None = None
+    channel: str = ""
+    kind: str = ""
+    category: str = ""
+    text: str = ""
+    location: str = ""
+    area: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    urgency: str = ""
+    call_id: str = ""
+    current_unit: str = ""
+    first_unit: str = ""
+    assist_units: list[str] = []
+    accept_deadline: datetime | None = None
+    handle_deadline: datetime | None = None
+    accepted_at: datetime | None = None
+    closed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    return_count: int | None = None
+    urge_count: int | None = None
+    reached: bool | None = None
+    resolved: bool | None = None
+    satisfied: bool | None = None
+    rating: int | None = None
+    merged_into: str = ""
     caller: CallerOut
     caller_masked: bool
 
@@ -101,17 +108,19 @@ def _user(request: HttpRequest) -> User:
 
 
 def _render(order: WorkOrder, user: User, *, unmask: bool = False, timeline: bool = False) -> dict:
-    caller = (
+    """What the user's audience may see of the order (left out: what it may not, so the routes
+    drop unset fields); ``unmask`` reveals the caller, and the read is logged."""
+    audience = selectors.audience_of(user)
+    if unmask:
         services.personal_data_reveal(user=user, order=order, purpose="api detail")
-        if unmask
-        else selectors.caller_masked(order, user)
-    )
-    body = {
-        f: getattr(order, f) for f in OrderOut.model_fields if f not in {"caller", "caller_masked"}
-    }
+    shown = selectors.order_shown(audience=audience, order=order, revealed=unmask)
+    caller = selectors.caller_shown(audience=audience, order=order, revealed=unmask)
+    body: dict[str, Any] = {k: v for k, v in shown.items() if k in OrderOut.model_fields}
     body.update(caller=caller, caller_masked=not unmask)
     if timeline:
-        body["timeline"] = selectors.workorder_timeline(user=user, order=order, caller=caller)
+        body["timeline"] = selectors.workorder_timeline(
+            audience=audience, order=order, caller=caller
+        )
     return body
 
 
@@ -131,7 +140,12 @@ ERRORS: dict[int, type[Schema]] = {
 }
 
 
-@router.post("/orders", response={201: OrderDetailOut, **ERRORS}, summary="受理 create an order")
+@router.post(
+    "/orders",
+    response={201: OrderDetailOut, **ERRORS},
+    summary="受理 create an order",
+    exclude_unset=True,
+)
 def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict]:
     user = _user(request)
     key = request.headers.get("Idempotency-Key") or None
@@ -155,7 +169,12 @@ class ListQuery(Schema):
     page_size: int = Field(50, ge=1, le=500)
 
 
-@router.get("/orders", response={200: OrderPage, **ERRORS}, summary="list and filter orders")
+@router.get(
+    "/orders",
+    response={200: OrderPage, **ERRORS},
+    summary="list and filter orders",
+    exclude_unset=True,
+)
 def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
     user = _user(request)
     params = query.dict()
@@ -171,7 +190,12 @@ def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
     }
 
 
-@router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="detail")
+@router.get(
+    "/orders/{number}",
+    response={200: OrderDetailOut, **ERRORS},
+    summary="detail",
+    exclude_unset=True,
+)
 def get_order(request: HttpRequest, number: str, unmask: bool = False) -> dict:
     """The order with its timeline. ``unmask=true`` reveals the caller, and the read is logged."""
     user = _user(request)
@@ -293,6 +317,7 @@ def _register(action: Action, schema: type[ActionIn], service: Callable[..., Wor
         f"/orders/{{number}}/{action.value}",
         response={200: OrderDetailOut, **ERRORS},
         summary=f"{label} {action.value}",
+        exclude_unset=True,
     )(endpoint)
 
 

@@ -1,6 +1,7 @@
-"""Every read of work orders, scoped by the reader (NetBox-style ``restrict``).
+"""Every read of work orders, scoped and disclosed by the reader (NetBox-style ``restrict``).
 
-Handlers and unit leads see only orders currently with their unit; citizens only their own; the
+Which orders a reader may open, and what they see of each, is :mod:`hotline.domain.policy`:
+handlers and unit leads see only orders currently with their unit; citizens only their own; the
 center, supervisors and admins see all. Callers' personal data is masked unless revealed through
 :func:`hotline.workorders.services.personal_data_reveal`, which logs the read.
 """
@@ -14,25 +15,28 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from hotline.accounts.models import User
-from hotline.domain.lifecycle import Kind, Role
-from hotline.domain.masking import mask_address, mask_name, mask_phone
+from hotline.domain import policy
+from hotline.domain.policy import Audience, Scope
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
 
-UNIT_ROLES = {Role.HANDLER, Role.UNIT_LEAD}
-# Roles that may reveal a caller's data (always logged); unit staff only for non-举报 orders.
-REVEAL_ROLES = {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, *UNIT_ROLES}
+ORDER_ATTRIBUTES = tuple(name for names in policy.ATTRIBUTES.values() for name in names)
+
+
+def audience_of(user: User | None) -> Audience:
+    """The reader's audience; None is someone not signed in (the public)."""
+    return policy.audience_of(role=None if user is None else user.hotline_role)
 
 
 def restrict_orders(user: User, queryset: QuerySet[WorkOrder] | None = None) -> QuerySet[WorkOrder]:
     qs = WorkOrder.objects.all() if queryset is None else queryset
-    role = user.hotline_role
-    if role in UNIT_ROLES:
+    scope = policy.SCOPES[audience_of(user)]
+    if scope is Scope.ALL:
+        return qs
+    if scope is Scope.UNIT:
         unit = user.unit_code
         return qs.filter(current_unit=unit) if unit else qs.none()
-    if role is Role.CITIZEN:
+    if scope is Scope.OWN:
         return qs.filter(created_by=user.username)
-    if role in {Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}:
-        return qs
     return qs.none()
 
 
@@ -77,49 +81,68 @@ def workorder_get(*, user: User, number: str) -> WorkOrder | None:
 
 
 def can_unmask(user: User, order: WorkOrder) -> bool:
-    role = user.hotline_role
-    if role not in REVEAL_ROLES:
+    """Whether ``user`` may reveal this order's caller: the policy, and the order in scope."""
+    if not policy.may_reveal(audience=audience_of(user), kind=order.kind):
         return False
-    if role in UNIT_ROLES:
-        # 举报: the reporter is never shown to the unit being reported on.
-        return order.kind != Kind.REPORT and restrict_orders(user).filter(pk=order.pk).exists()
-    return True
+    return restrict_orders(user).filter(pk=order.pk).exists()
+
+
+def order_values(order: WorkOrder) -> dict[str, Any]:
+    return {name: getattr(order, name) for name in ORDER_ATTRIBUTES}
+
+
+def order_shown(*, audience: Audience, order: WorkOrder, revealed: bool = False) -> dict[str, Any]:
+    """The order's attributes as ``audience`` sees them: hidden ones left out, personal data
+    masked unless ``revealed`` (only after a logged personal_data_reveal)."""
+    return policy.disclose(
+        audience=audience, kind=order.kind, values=order_values(order), revealed=revealed
+    )
+
+
+def caller_shown(*, audience: Audience, order: WorkOrder, revealed: bool = False) -> dict[str, str]:
+    """The caller (name, phone, address, email) as ``audience`` sees it, "" where hidden."""
+    return policy.caller_shown(
+        audience=audience, kind=order.kind, values=order_values(order), revealed=revealed
+    )
 
 
 def caller_masked(order: WorkOrder, user: User | None = None) -> dict[str, str]:
-    """The caller as shown without a logged reveal; nothing at all for a 举报 to unit staff."""
-    if order.kind == Kind.REPORT and user is not None and user.hotline_role in UNIT_ROLES:
-        return {"name": "", "phone": "", "address": ""}
-    return {
-        "name": mask_name(order.caller_name),
-        "phone": mask_phone(order.caller_phone),
-        "address": mask_address(order.caller_address),
-    }
+    """The caller as ``user`` sees it without a reveal: nothing at all for a 举报 to unit staff.
+    Without a user (the admin site, staff only) it reads as the center: masked."""
+    audience = Audience.CENTER if user is None else audience_of(user)
+    shown = caller_shown(audience=audience, order=order)
+    return {key: shown[key] for key in ("name", "phone", "address")}
 
 
 def event_data_shown(event: WorkOrderEvent, caller: dict[str, str]) -> dict[str, Any]:
-    """The event's data with the caller replaced by ``caller`` (masked or revealed)."""
-    data = dict(event.data)
-    if "caller" in data:
-        data["caller"] = {k: caller.get(k, "") for k in data["caller"]}
-    return data
+    """The event's data as the center sees it (the admin site is staff only), the caller shown
+    as ``caller``. The center sees every key of every kind, so the order is not needed."""
+    return policy.disclose_data(audience=Audience.CENTER, kind="", data=event.data, caller=caller)
 
 
 def workorder_timeline(
-    *, user: User, order: WorkOrder, caller: dict[str, str] | None = None
+    *, audience: Audience, order: WorkOrder, caller: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """The order's events, oldest first; the create event's caller is shown as ``caller``."""
-    shown = caller if caller is not None else caller_masked(order, user)
-    return [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "action": e.action,
-            "actor": e.actor,
-            "unit": e.unit,
-            "to_unit": e.to_unit,
-            "data": event_data_shown(e, shown),
-            "hash": e.hash,
-        }
-        for e in order.events.order_by("seq")
-    ]
+    """The order's steps that ``audience`` sees, oldest first, each with only the parts and data
+    it may see; the create step's caller is shown as ``caller`` (default: as the order shows it)."""
+    shown_caller = caller if caller is not None else caller_shown(audience=audience, order=order)
+    steps = []
+    for e in order.events.order_by("seq"):
+        step = policy.disclose_step(
+            audience=audience,
+            kind=order.kind,
+            step={
+                "seq": e.seq,
+                "action": e.action,
+                "at": e.at,
+                "actor": e.actor,
+                "unit": e.unit,
+                "to_unit": e.to_unit,
+                "data": e.data,
+                "hash": e.hash,
+            },
+            caller=shown_caller,
+        )
+        if step is not None:
+            steps.append(step)
+    return steps

@@ -12,32 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from hotline.domain.lifecycle import Role
+from hotline.domain.policy import Audience
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.forms import order_create
-from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user
+from hotline.web.views.orders import (
+    PAGE_SIZE,
+    order_facts,
+    order_rows,
+    order_timeline,
+    signed_in_user,
+)
 from hotline.workorders import selectors
 from hotline.workorders.models import Category, WorkOrder
-
-# What a tracking page shows of each step: what happened and when, never who or the data.
-PUBLIC_ACTIONS = {
-    "create",
-    "dispatch",
-    "accept",
-    "contact",
-    "visit",
-    "reply",
-    "approve_extension",
-    "approve_return",
-    "approve_close",
-    "answer_directly",
-    "follow_up",
-    "rate",
-    "reopen",
-    "merge",
-    "archive",
-}
-
 
 SUBMIT_FIELDS = ("kind", "category", "text", "location", "caller_phone")
 
@@ -83,14 +70,14 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    """Public: the order's progress by tracking code, with no personal data at all."""
+    """Public: the order's progress by tracking code, as the public sees it (the same as Open311
+    shows), whoever is signed in: no personal data and no names at all."""
     code = request.GET.get("code", "").strip()[:80]
     order = order_for_code(code) if code else None
-    steps = []
+    facts, steps = [], []
     if order is not None:
-        for event in order.events.order_by("seq"):
-            if event.action in PUBLIC_ACTIONS:
-                steps.append({"at": event.at, "label": labels.ACTION_NAMES[event.action]})
+        facts = order_facts(selectors.order_shown(audience=Audience.PUBLIC, order=order))
+        steps = order_timeline(audience=Audience.PUBLIC, order=order, evidence=set())
     return render(
         request,
         "web/track.html",
@@ -98,6 +85,7 @@ def track(request: HttpRequest) -> HttpResponse:
             "code": code,
             "order": order,
             "state": labels.STATES.get(order.state, "") if order else "",
+            "facts": facts,
             "steps": steps,
             "not_found": bool(code) and order is None,
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from hotline import clock
-from hotline.accounts.access import INTAKE_ROLES, STAFF_ROLES
+from hotline.accounts.access import center_unit
 from hotline.accounts.models import Unit, User
 from hotline.dispatch import selectors as dispatch_selectors
-from hotline.domain import lifecycle
+from hotline.domain import lifecycle, policy
 from hotline.domain.lifecycle import Action, LifecycleError
+from hotline.domain.policy import Area, Audience, OrderField, StepPart
 from hotline.web import labels
 from hotline.web.access import EVERYONE, for_roles, role_of
 from hotline.web.export import xlsx_response
@@ -56,56 +58,52 @@ def filters_from(request: HttpRequest) -> selectors.OrderFilters:
 
 
 def order_rows(user: User, orders: Any) -> list[dict[str, Any]]:
+    """List rows: each order as the user's audience sees it (``shown``), with Chinese labels."""
+    audience = selectors.audience_of(user)
     rows = []
     for o in orders:
-        caller = selectors.caller_masked(o, user)
+        shown = selectors.order_shown(audience=audience, order=o)
         rows.append(
             {
                 "order": o,
-                "state": labels.STATES.get(o.state, o.state),
-                "kind": labels.KINDS.get(o.kind, o.kind),
-                "caller": caller,
+                "shown": shown,
+                "state": labels.STATES.get(shown.get("state", ""), shown.get("state", "")),
+                "kind": labels.KINDS.get(shown.get("kind", ""), shown.get("kind", "")),
             }
         )
     return rows
 
 
-EXPORT_HEADER = (
-    "工单号 number",
-    "状态 state",
-    "类型 kind",
-    "分类 category",
-    "诉求 text",
-    "地点 location",
-    "来电人 caller",
-    "电话 phone",
-    "承办单位 unit",
-    "受理时间 created",
-    "办理时限 deadline",
+# Columns of the order export: header and the attribute each shows (blank where it is hidden).
+EXPORT_COLUMNS = (
+    ("工单号 number", "number"),
+    ("状态 state", "state"),
+    ("类型 kind", "kind"),
+    ("分类 category", "category"),
+    ("诉求 text", "text"),
+    ("地点 location", "location"),
+    ("来电人 caller", "caller_name"),
+    ("电话 phone", "caller_phone"),
+    ("承办单位 unit", "current_unit"),
+    ("受理时间 created", "created_at"),
+    ("办理时限 deadline", "handle_deadline"),
 )
 
 
 def _export(user: User, orders: Any) -> HttpResponse:
     def rows() -> Any:
         for r in order_rows(user, orders.iterator(chunk_size=2000)):
-            o = r["order"]
-            yield (
-                o.number,
-                r["state"],
-                r["kind"],
-                o.category,
-                o.text,
-                o.location,
-                r["caller"]["name"],
-                r["caller"]["phone"],
-                o.current_unit,
-                timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(o.handle_deadline).strftime("%Y-%m-%d %H:%M")
-                if o.handle_deadline
-                else "",
-            )
+            shown = {**r["shown"], "state": r["state"], "kind": r["kind"]}
+            yield tuple(_cell(shown.get(name)) for _, name in EXPORT_COLUMNS)
 
-    return xlsx_response("orders.xlsx", "工单 orders", EXPORT_HEADER, rows())
+    header = [title for title, _ in EXPORT_COLUMNS]
+    return xlsx_response("orders.xlsx", "工单 orders", header, rows())
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else value
 
 
 @for_roles(EVERYONE)
@@ -136,21 +134,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def allowed_actions(user: User, order: WorkOrder) -> list[Action]:
-    """The actions this user may take on the order now (state and role; data checked later)."""
+    """The actions with a form that this user may take on the order now (the policy's answer)."""
     try:
         who = services.actor_of(user)
     except LifecycleError:
         return []
     facts = services.facts_of(order.to_snapshot())
-    found = []
-    for action in ACTIONS:
-        try:
-            lifecycle.check_transition(facts.state, action)
-            lifecycle.check_permission(facts, action, who)
-        except LifecycleError:
-            continue
-        found.append(action)
-    return found
+    return [a for a in policy.actions_available(facts=facts, actor=who) if a in ACTIONS]
 
 
 def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,32 +156,56 @@ def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[st
     ]
 
 
-# A citizen sees what was answered, not the internal notes, units' requests or reviews.
-CITIZEN_DATA = {"text", "answer", "score", "comment"}
+def order_facts(shown: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per order field the reader may see, in the policy's order; the fields it may not
+    see were left out of ``shown`` (policy.disclose), so they get no row at all."""
+    facts = []
+    for field, names in policy.ATTRIBUTES.items():
+        if any(name in shown for name in names):
+            text = " / ".join(_fact_text(field, shown.get(name)) for name in names)
+            facts.append({"field": str(field), "label": labels.ORDER_FIELDS[field], "text": text})
+    return facts
 
 
-def _timeline(user: User, order: WorkOrder, evidence: set[int]) -> list[dict[str, Any]]:
-    citizen = user.hotline_role is lifecycle.Role.CITIZEN
+# Fields shown by their Chinese names rather than their codes.
+FACT_NAMES = {
+    OrderField.STATE: labels.STATES,
+    OrderField.KIND: labels.KINDS,
+    OrderField.CHANNEL: labels.CHANNELS,
+}
+
+
+def _fact_text(field: OrderField, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in FACT_NAMES:
+        return FACT_NAMES[field].get(value, str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def order_timeline(
+    *, audience: Audience, order: WorkOrder, evidence: set[int]
+) -> list[dict[str, Any]]:
+    """The steps as ``audience`` sees them, labelled, with their files where it sees files."""
     files: dict[int, list[Any]] = {}
-    for attachment in order.attachments.all():
-        files.setdefault(attachment.seq, []).append(attachment)
-    shown = []
-    for event in selectors.workorder_timeline(user=user, order=order):
-        data = {
-            k: v
-            for k, v in event["data"].items()
-            if k != "suggested" and (not citizen or k in CITIZEN_DATA)
+    if policy.shows_part(audience=audience, part=StepPart.FILES):
+        for attachment in order.attachments.all():
+            files.setdefault(attachment.seq, []).append(attachment)
+    return [
+        {
+            **step,
+            "label": labels.ACTION_NAMES.get(str(step["action"]), step["action"]),
+            "evidence": step["seq"] in evidence,
+            "files": files.get(step["seq"], []),
         }
-        shown.append(
-            {
-                **event,
-                "label": labels.ACTION_NAMES.get(str(event["action"]), event["action"]),
-                "data": data,
-                "evidence": event["seq"] in evidence,
-                "files": [] if citizen else files.get(event["seq"], []),
-            }
-        )
-    return shown
+        for step in selectors.workorder_timeline(audience=audience, order=order)
+    ]
 
 
 def _evidence(request: HttpRequest) -> set[int]:
@@ -205,9 +219,11 @@ def order_detail(
 ) -> HttpResponse:
     user = signed_in_user(request)
     order = visible_order(request, number)
-    role = role_of(request)
+    audience = selectors.audience_of(user)
     assist = None
-    if role in INTAKE_ROLES and order.state == lifecycle.State.RECEIVED:
+    if policy.may_enter(role=role_of(request), area=Area.ASSIST) and (
+        order.state == lifecycle.State.RECEIVED
+    ):
         assist = dispatch_selectors.intake_assist(
             user=user,
             text=order.text,
@@ -226,14 +242,12 @@ def order_detail(
         {
             "order": order,
             "state": labels.STATES.get(order.state, order.state),
-            "kind": labels.KINDS.get(order.kind, order.kind),
-            "caller": selectors.caller_masked(order, user),
-            "timeline": _timeline(user, order, _evidence(request)),
+            "facts": order_facts(selectors.order_shown(audience=audience, order=order)),
+            "timeline": order_timeline(audience=audience, order=order, evidence=_evidence(request)),
             "forms": _forms(user, order, errors or {}),
-            "units": Unit.objects.filter(is_active=True).exclude(code="center"),
+            "units": Unit.objects.filter(is_active=True).exclude(code=center_unit()),
             "assist": assist,
             "deadline_left": deadline_left,
-            "is_staff_role": role in STAFF_ROLES,
         },
         status=422 if errors else 200,
     )
@@ -257,8 +271,9 @@ def _uploads(request: HttpRequest, action: Action) -> list[CheckedFile]:
 @for_roles(EVERYONE)
 def attachment_download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     order = visible_order(request, number)
+    audience = selectors.audience_of(signed_in_user(request))
     found = order.attachments.filter(pk=attachment_id).first()
-    if found is None:
+    if found is None or not policy.shows_part(audience=audience, part=StepPart.FILES):
         raise Http404("no such attachment")
     return FileResponse(
         found.file.open("rb"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hotline.domain.lifecycle import OPEN_STATES, Role, State
-from hotline.web.access import for_roles
+from hotline.domain.lifecycle import OPEN_STATES, State
+from hotline.domain.policy import Area
+from hotline.web.access import for_area
 from hotline.web.views.orders import FOLLOW_UP, order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
 
 QUEUE_SIZE = 50
 
 
-@for_roles(Role.DISPATCHER, Role.ADMIN)
+@for_area(Area.DISPATCH)
 def dispatch_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     orders = selectors.restrict_orders(user).order_by("created_at")
@@ -44,7 +45,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@for_roles(Role.HANDLER, Role.UNIT_LEAD)
+@for_area(Area.INBOX)
 def inbox(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     orders = (
