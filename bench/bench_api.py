@@ -151,7 +151,7 @@ def server(cmd: list[str], env: dict[str, str], port: int, log: Path) -> Iterato
 def seed() -> str:
     """Reference data the API needs; return a raw bearer token for the agent."""
     from hotline.accounts.models import ApiToken, Unit, User
-    from hotline.workorders.models import Category
+    from hotline.reference.models import Category
 
     center, _ = Unit.objects.get_or_create(code="center", defaults={"name": "12345热线中心"})
     Unit.objects.get_or_create(code="zhujian", defaults={"name": "市住建局"})

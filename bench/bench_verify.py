@@ -162,10 +162,11 @@ def baseline_event_hash(records: list[EventRecord]) -> float:
 
 
 def baseline_fetch() -> tuple[float, int]:
-    from hotline.workorders.interchange import _chain_rows
+    from hotline.eventstore.verify import _rows
+    from hotline.workorders.stream import ORDER_STREAM
 
     start = time.perf_counter()
-    count = sum(1 for _ in _chain_rows())
+    count = sum(1 for _ in _rows(ORDER_STREAM))
     return time.perf_counter() - start, count
 
 

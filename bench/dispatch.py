@@ -158,11 +158,10 @@ def assist_latency(kind: str, orders: int, calls: int, texts: list[str], labels:
         from hotline import clock
         from hotline.accounts.models import ApiToken, Unit, User
         from hotline.dispatch import selectors, services
-        from hotline.dispatch.models import Area
         from hotline.domain.dispatch import classifier
         from hotline.domain.lifecycle import Role
+        from hotline.reference.models import Area, Category
         from hotline.workorders import services as orders_services
-        from hotline.workorders.models import Category
 
         call_command("migrate", interactive=False, verbosity=0)
         Unit.objects.get_or_create(code="center", defaults={"name": "12345热线中心"})

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' JavaScript locally: hotline networks are often offline
     "hotline.accounts",
+    "hotline.reference",
     "hotline.workorders",
     "hotline.callcenter",
     "hotline.open311",
@@ -83,6 +84,9 @@ TEMPLATES = [
 ]
 
 
+_TEST_DB_TAG = os.environ.get("HOTLINE_TEST_DB_TAG", "")
+
+
 def _sqlite(path: str) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -95,7 +99,8 @@ def _sqlite(path: str) -> dict[str, Any]:
             " PRAGMA foreign_keys=ON;",
         },
         # A file, not shared-cache memory, so tests see WAL and busy waits as production does.
-        "TEST": {"NAME": str(VAR_DIR / "test-hotline.sqlite3")},
+        # HOTLINE_TEST_DB_TAG lets two suites run side by side in one checkout.
+        "TEST": {"NAME": str(VAR_DIR / f"test-hotline{_TEST_DB_TAG}.sqlite3")},
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from hotline.workorders.guard import install_event_guard, remove_event_guard
+from hotline.eventstore.guard import install_event_guard, remove_event_guard
 from tests.common.world import World, build_world
 
 

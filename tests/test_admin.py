@@ -7,7 +7,7 @@ from django.test import Client
 
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import State
-from hotline.workorders.models import SlaPolicy
+from hotline.reference.models import SlaPolicy
 from tests.common.world import World
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +26,9 @@ def admin_client(world: World) -> Client:
         "accounts/unit",
         "accounts/user",
         "accounts/apitoken",
-        "workorders/category",
-        "workorders/slapolicy",
-        "workorders/calendarday",
+        "reference/category",
+        "reference/slapolicy",
+        "reference/calendarday",
     ],
 )
 def test_reference_data_can_be_listed_and_added(admin_client: Client, model: str) -> None:
@@ -38,7 +38,7 @@ def test_reference_data_can_be_listed_and_added(admin_client: Client, model: str
 
 def test_sla_policy_is_created_from_the_admin(admin_client: Client) -> None:
     response = admin_client.post(
-        "/admin/workorders/slapolicy/add/",
+        "/admin/reference/slapolicy/add/",
         {"urgency": "urgent", "accept_hours": "1", "handle_days": "2"},
     )
     assert response.status_code == 302

@@ -15,9 +15,11 @@ from django.test import Client
 from hotline import clock
 from hotline.accounts.models import User
 from hotline.dispatch import selectors, services
-from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.domain.dispatch import classifier
 from hotline.domain.lifecycle import Action, GuardFailed, State
+from hotline.reference import selectors as reference
+from hotline.reference import services as reference_services
+from hotline.reference.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.workorders import services as orders
 from hotline.workorders.models import WorkOrder
 from tests.common.factories import CategoryFactory
@@ -36,15 +38,15 @@ def city(world: World) -> World:
     CategoryFactory(code="traffic", name="交通")
     district = Area.objects.create(code="district-a", name="A区")
     Area.objects.create(code="street-a1", name="A1街道", parent=district)
-    services.catalogue_entry_save(actor="admin", category="noise", lead_unit="chengguan")
-    services.catalogue_entry_save(
+    reference_services.catalogue_entry_save(actor="admin", category="noise", lead_unit="chengguan")
+    reference_services.catalogue_entry_save(
         actor="admin",
         category="noise",
         area="street-a1",
         lead_unit="lvhua",
         assist_units=["zhujian"],
     )
-    services.catalogue_entry_save(actor="admin", category="water", lead_unit="zhujian")
+    reference_services.catalogue_entry_save(actor="admin", category="water", lead_unit="zhujian")
     return world
 
 
@@ -64,11 +66,15 @@ def served_model(city: World) -> classifier.TextClassifier:
 
 def test_a_catalogue_change_writes_a_new_version(city: World) -> None:
     first = CatalogueEntry.objects.get(category="noise", area="", is_current=True)
-    second = services.catalogue_entry_save(actor="admin", category="noise", lead_unit="zhujian")
+    second = reference_services.catalogue_entry_save(
+        actor="admin", category="noise", lead_unit="zhujian"
+    )
     first.refresh_from_db()
     assert (first.version, first.is_current, first.retired_by) == (1, False, "admin")
     assert (second.version, second.is_current, second.lead_unit) == (2, True, "zhujian")
-    same = services.catalogue_entry_save(actor="admin", category="noise", lead_unit="zhujian")
+    same = reference_services.catalogue_entry_save(
+        actor="admin", category="noise", lead_unit="zhujian"
+    )
     assert same.pk == second.pk  # nothing changed: no new version
 
 
@@ -86,15 +92,15 @@ def test_bad_catalogue_entries_name_the_field(city: World, change: dict, field: 
     before = CatalogueEntry.objects.count()
     entry = {"category": "noise", "lead_unit": "chengguan", **change}
     with pytest.raises(GuardFailed) as failed:
-        services.catalogue_entry_save(actor="admin", **entry)
+        reference_services.catalogue_entry_save(actor="admin", **entry)
     assert failed.value.field == field
     assert CatalogueEntry.objects.count() == before
 
 
 def test_the_street_entry_beats_the_city_entry(city: World) -> None:
-    assert selectors.catalogue_route(category="noise", area="street-a1").lead_unit == "lvhua"
-    assert selectors.catalogue_route(category="noise", area="district-a").lead_unit == "chengguan"
-    assert selectors.catalogue_route(category="traffic") is None
+    assert reference.catalogue_route(category="noise", area="street-a1").lead_unit == "lvhua"
+    assert reference.catalogue_route(category="noise", area="district-a").lead_unit == "chengguan"
+    assert reference.catalogue_route(category="traffic") is None
 
 
 def test_dispatch_records_the_catalogue_entry_it_followed(city: World) -> None:
@@ -137,7 +143,7 @@ def test_admin_edits_write_versions(city: World) -> None:
     client.force_login(User.objects.create_superuser(username="root", password="x"))
     entry = CatalogueEntry.objects.get(category="water", is_current=True)
     response = client.post(
-        f"/admin/dispatch/catalogueentry/{entry.pk}/change/",
+        f"/admin/reference/catalogueentry/{entry.pk}/change/",
         {
             "category": "water",
             "area": "",
@@ -153,7 +159,7 @@ def test_admin_edits_write_versions(city: World) -> None:
     ]
     assert versions[1].assist_units == ["lvhua", "zhujian"]
     bad = client.post(
-        "/admin/dispatch/catalogueentry/add/",
+        "/admin/reference/catalogueentry/add/",
         {"category": "water", "area": "", "lead_unit": "ghost", "assist_units": ""},
     )
     assert bad.status_code == 200 and "unknown or inactive unit" in bad.content.decode()
@@ -165,8 +171,14 @@ def test_admin_edits_write_versions(city: World) -> None:
 
 def test_intake_records_the_suggestions_shown(served_model: classifier.TextClassifier) -> None:
     agent = User.objects.get(username="agent")
+    text = "夜间施工噪音太大"
     order = orders.workorder_create(
-        actor=agent, channel="phone", kind="complaint", category="noise", text="夜间施工噪音太大"
+        actor=agent,
+        channel="phone",
+        kind="complaint",
+        category="noise",
+        text=text,
+        suggested=selectors.recorded_suggestions(text),  # what the intake screen showed
     )
     suggested = order.events.get(action=Action.CREATE).data["suggested"]
     assert len(suggested) == 3
@@ -197,14 +209,24 @@ def test_training_from_the_database_uses_confirmed_dispatches(
         for text in samples:
             shown = "noise" if category == "traffic" else category  # intake picks noise…
             order = orders.workorder_create(
-                actor=agent, channel="phone", kind="complaint", category=shown, text=text
+                actor=agent,
+                channel="phone",
+                kind="complaint",
+                category=shown,
+                text=text,
+                suggested=selectors.recorded_suggestions(text),
             )
             # …and the dispatcher corrects it: the label the model learns is the final one.
             orders.workorder_dispatch(
                 actor=dispatcher, order=order, to_unit="chengguan", category=category
             )
     orders.workorder_create(
-        actor=agent, channel="phone", kind="help", category="water", text="未派"
+        actor=agent,
+        channel="phone",
+        kind="help",
+        category="water",
+        text="未派",
+        suggested=selectors.recorded_suggestions("未派"),
     )
     model = services.dispatch_model_train_from_db(path=tmp_path / "db.joblib")
     assert model.info.training_rows == 18
@@ -237,7 +259,7 @@ def test_one_call_gives_suggestions_duplicates_and_knowledge(
         location="阳光花园",
         caller_phone="13800000005",
     )
-    article = services.knowledge_article_save(
+    article = reference_services.knowledge_article_save(
         title="夜间施工噪音投诉处理",
         body="夜间22时至次日6时禁止产生噪声的建筑施工作业。",
         category="noise",
@@ -291,8 +313,10 @@ def test_intake_assistant_is_for_center_staff(city: World) -> None:
 
 
 def test_answer_directly_cites_an_article_in_force(city: World) -> None:
-    current = services.knowledge_article_save(title="居住证办理", body="携带身份证到派出所办理")
-    expired = services.knowledge_article_save(
+    current = reference_services.knowledge_article_save(
+        title="居住证办理", body="携带身份证到派出所办理"
+    )
+    expired = reference_services.knowledge_article_save(
         title="旧政策", body="已废止", valid_from=date(2020, 1, 1), valid_to=date(2020, 12, 31)
     )
     api = Api(city.agent)
@@ -311,7 +335,7 @@ def test_answer_directly_cites_an_article_in_force(city: World) -> None:
 
 
 def test_knowledge_search_and_article_reads(city: World) -> None:
-    article = services.knowledge_article_save(
+    article = reference_services.knowledge_article_save(
         title="医保异地就医备案", body="参保人员异地就医需先备案", category="noise"
     )
     KnowledgeArticle.objects.create(title="停用的医保文章", body="医保", is_active=False)

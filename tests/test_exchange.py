@@ -12,7 +12,8 @@ from hotline.accounts.models import Unit
 from hotline.domain.lifecycle import State
 from hotline.domain.request_import import MappingError, category_code, load_mapping
 from hotline.exchange.services import requests_import
-from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
+from hotline.reference.models import Category
+from hotline.workorders.models import WorkOrder, WorkOrderEvent
 from tests.common.world import World
 from tests.test_cli import hotline, migrate
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from hotline.domain.lifecycle import Action, State
-from hotline.workorders.guard import remove_event_guard
+from hotline.eventstore.guard import remove_event_guard
 from hotline.workorders.interchange import events_export, events_import, events_verify
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
 from tests.common.world import World, perform
@@ -155,7 +155,7 @@ def test_changing_one_byte_of_one_event_is_caught(world: World) -> None:
         )
     result = events_verify()
     assert not result.ok and result.broken is not None
-    assert (result.broken.order, result.broken.seq) == (victim.order.number, victim.seq)
+    assert (result.broken.number, result.broken.seq) == (victim.order.number, victim.seq)
     assert "changed" in result.broken.reason
 
 
@@ -164,7 +164,7 @@ def test_deleting_the_last_event_is_caught(world: World) -> None:
     remove_event_guard(connection)
     WorkOrderEvent.objects.filter(order=order, seq=order.version).delete()
     result = events_verify()
-    assert result.broken is not None and result.broken.order == order.number
+    assert result.broken is not None and result.broken.number == order.number
 
 
 def test_swapping_two_events_is_caught(world: World) -> None:
@@ -176,4 +176,4 @@ def test_swapping_two_events_is_caught(world: World) -> None:
         cursor.execute(f"UPDATE {table} SET seq = 2 WHERE order_id = %s AND seq = 3", [order.pk])
         cursor.execute(f"UPDATE {table} SET seq = 3 WHERE order_id = %s AND seq = 100", [order.pk])
     broken = events_verify().broken
-    assert broken is not None and (broken.order, broken.seq) == (order.number, 2)
+    assert broken is not None and (broken.number, broken.seq) == (order.number, 2)

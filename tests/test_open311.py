@@ -18,7 +18,7 @@ from hotline import clock
 from hotline.domain.lifecycle import State
 from hotline.open311 import selectors
 from hotline.open311.models import Open311Key, ServiceAttribute
-from hotline.workorders.models import Category
+from hotline.reference.models import Category
 from hotline.workorders.services import (
     workorder_approve_close,
     workorder_reply,

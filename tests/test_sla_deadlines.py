@@ -9,7 +9,7 @@ import pytest
 
 from hotline import clock
 from hotline.domain.lifecycle import Action, State
-from hotline.workorders.models import CalendarDay, Category, SlaPolicy
+from hotline.reference.models import CalendarDay, Category, SlaPolicy
 from tests.common.world import World, perform
 
 pytestmark = pytest.mark.django_db

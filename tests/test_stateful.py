@@ -1,6 +1,8 @@
 """Hypothesis drives random action sequences by random roles and checks the invariants after
 every step: only legal transitions happen, the row is the replay of its events, the chain
-verifies, and no handler ever reads another unit's order."""
+verifies, and no handler ever reads another unit's order. Supervision cases (线索) run in the
+same machine: random steps by random roles, each case row the replay of its hash-chained events,
+and every stream verifying after every step."""
 
 from __future__ import annotations
 
@@ -21,12 +23,56 @@ from hypothesis.stateful import (
 
 from hotline.domain.events import replay
 from hotline.domain.lifecycle import RULES, Action, LifecycleError, Role, State, check_transition
+from hotline.domain.supervision.cases import (
+    TRANSITIONS,
+    CaseAction,
+    CaseError,
+    CaseRecord,
+    CaseState,
+    replay_case,
+)
+from hotline.supervision import services as case_services
+from hotline.supervision.models import SupervisionCase
 from hotline.workorders import selectors
 from hotline.workorders.interchange import events_verify
 from hotline.workorders.models import WorkOrder
 from tests.common.world import World, perform
 
 ACTIONS = [a for a in Action if a is not Action.CREATE]
+CASE_ACTIONS = list(TRANSITIONS)
+SANCTIONS = [{"person": "张某", "unit": "市住建局", "position": "科长", "measure": "诫勉谈话"}]
+CASE_STEPS = {
+    CaseAction.ATTACH_ORDER: case_services.case_attach_order,
+    CaseAction.VERIFY: case_services.case_verify,
+    CaseAction.RECTIFY: case_services.case_rectify,
+    CaseAction.HOLD_ACCOUNTABLE: case_services.case_hold_accountable,
+    CaseAction.CLOSE: case_services.case_close,
+}
+
+
+def case_payload(action: CaseAction, orders: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """Mostly valid data for a case step, sometimes not, to exercise the refusals too."""
+    text = st.sampled_from(["情况属实", "已整改", "已办结", ""])  # three valid to one
+    match action:
+        case CaseAction.ATTACH_ORDER:
+            return st.fixed_dictionaries({"order": st.sampled_from([*orders, "no-such-order"])})
+        case CaseAction.VERIFY:
+            confirmed = st.sampled_from([True, True, False])
+            return st.fixed_dictionaries({"confirmed": confirmed, "note": text})
+        case CaseAction.RECTIFY:
+            return st.fixed_dictionaries({"note": text})
+        case CaseAction.HOLD_ACCOUNTABLE:
+            bad = [{"person": "", "measure": "罚款"}]
+            return st.fixed_dictionaries(
+                {"sanctions": st.sampled_from([SANCTIONS, SANCTIONS, SANCTIONS, [], bad])}
+            )
+        case _:
+            return st.fixed_dictionaries({"conclusion": text})
+
+
+def case_state(number: str) -> tuple[Any, ...]:
+    row = SupervisionCase.objects.get(number=number)
+    return (row.state, row.version, row.last_hash, row.confirmed, row.closed_at, row.conclusion)
 
 
 class LifecycleMachine(RuleBasedStateMachine):
@@ -139,6 +185,110 @@ def test_random_action_sequences_keep_the_invariants(world: World) -> None:
     )
     # The random walks must have exercised the lifecycle, not only refusals.
     assert LifecycleMachine.states_seen == set(State)
+
+
+class CaseMachine(RuleBasedStateMachine):
+    """Supervision cases (线索): random steps by random roles; each case row stays the replay of
+    its hash-chained events, a refused step leaves no trace, and every stream verifies."""
+
+    world: World
+    states_seen: set[CaseState] = set()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._savepoint = transaction.atomic()
+        self._savepoint.__enter__()
+        self.numbers = [self.world.create().number, self.world.create().number]
+        self.cases: list[str] = []
+        self.touched_case: str | None = None
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self._savepoint.__exit__(None, None, None)
+
+    @precondition(lambda self: len(self.cases) < 2)
+    @rule(data=st.data(), by_supervisor=st.booleans())
+    def open_case(self, data: Any, by_supervisor: bool) -> None:
+        actor = self.world.supervisor
+        if not by_supervisor:
+            actor = self.world.by_role(data.draw(st.sampled_from(list(Role))), "a")
+        order = data.draw(st.sampled_from(self.numbers))
+        finding = {"order": order, "detector": "bounce", "evidence": [1]}
+        count = SupervisionCase.objects.count()
+        try:
+            case = case_services.case_open(actor=actor, title="推诿扯皮", findings=[finding])
+        except (CaseError, LifecycleError):
+            assert SupervisionCase.objects.count() == count
+            return
+        assert actor.hotline_role in {Role.SUPERVISOR, Role.ADMIN}
+        self.cases.append(case.number)
+        self.touched_case = case.number
+        CaseMachine.states_seen.add(CaseState(case.state))
+
+    @precondition(lambda self: bool(self.cases))
+    @rule(data=st.data(), any_action=st.booleans(), by_supervisor=st.booleans())
+    def case_step(self, data: Any, any_action: bool, by_supervisor: bool) -> None:
+        number = data.draw(st.sampled_from(self.cases))
+        state = CaseState(SupervisionCase.objects.get(number=number).state)
+        legal = [a for a in CASE_ACTIONS if state in TRANSITIONS[a][0]]
+        action = data.draw(st.sampled_from(CASE_ACTIONS if any_action or not legal else legal))
+        actor = self.world.supervisor
+        if not by_supervisor:
+            actor = self.world.by_role(data.draw(st.sampled_from(list(Role))), "a")
+        payload = data.draw(case_payload(action, self.numbers))
+        before = case_state(number)
+        self.touched_case = number
+        try:
+            CASE_STEPS[action](actor=actor, case=number, **payload)
+        except (CaseError, LifecycleError):
+            assert case_state(number) == before  # a refused step leaves no trace
+            return
+        after = case_state(number)
+        assert actor.hotline_role in {Role.SUPERVISOR, Role.ADMIN}
+        assert state in TRANSITIONS[action][0]
+        if action is not CaseAction.ATTACH_ORDER or after != before:
+            assert after[1] == before[1] + 1
+        CaseMachine.states_seen.add(CaseState(after[0]))
+
+    @invariant()
+    def case_row_is_replay_of_its_events(self) -> None:
+        if self.touched_case is None:
+            return
+        row = SupervisionCase.objects.get(number=self.touched_case)
+        records = [
+            CaseRecord(row.number, e.seq, e.at, CaseAction(e.action), e.actor, e.data)
+            for e in row.events.order_by("seq")
+        ]
+        snap = replay_case(records)
+        assert snap is not None
+        assert (snap.state, snap.version, snap.confirmed, snap.closed_at, snap.conclusion) == (
+            row.state,
+            row.version,
+            row.confirmed,
+            row.closed_at,
+            row.conclusion,
+        )
+
+    @invariant()
+    def every_stream_verifies(self) -> None:
+        result = events_verify()
+        assert result.ok, result.broken
+
+
+@pytest.mark.django_db
+def test_random_case_steps_keep_the_invariants(world: World) -> None:
+    CaseMachine.world = world
+    run_state_machine_as_test(
+        CaseMachine,
+        settings=settings(
+            max_examples=30,
+            derandomize=True,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
+    assert CaseMachine.states_seen == set(CaseState)
 
 
 def test_every_state_is_reachable_in_the_table() -> None:

@@ -209,7 +209,7 @@ def test_a_handler_gets_404_for_every_url_of_another_units_order(world: World) -
     from hotline.workorders.attachments import attachment_check, attachments_store
 
     (attachment,) = attachments_store(
-        actor=world.handler_a,
+        actor=world.handler_a.username,
         order=order,
         seq=order.version,
         files=[attachment_check(name="a.png", content=PNG)],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from hotline import clock
 from hotline.accounts.models import User
 from hotline.demo.city import AREAS, CATEGORIES, DETAILS
-from hotline.dispatch.models import KnowledgeArticle
+from hotline.reference.models import KnowledgeArticle
 from hotline.workorders import services as s
 from hotline.workorders.models import WorkOrder
 

@@ -7,12 +7,12 @@ import functools
 
 from django.contrib.auth.hashers import make_password
 
+from hotline.accounts.access import center_unit
 from hotline.accounts.models import Unit, User
 from hotline.demo.city import AGENTS, AREAS, CATEGORIES, unit_rows
-from hotline.dispatch.models import Area
-from hotline.dispatch.services import catalogue_entry_save, knowledge_article_save
 from hotline.domain.lifecycle import Role
-from hotline.workorders.models import Category, SlaPolicy
+from hotline.reference.models import Area, Category, SlaPolicy
+from hotline.reference.services import catalogue_entry_save, knowledge_article_save
 
 DEMO_PASSWORD = "hotline-demo"
 DISCIPLINE_UNIT = "jiwei"
@@ -83,7 +83,7 @@ def _dispatch_seed() -> None:
 
 
 def _users(units: dict[str, Unit]) -> dict[str, User]:
-    center = Unit.objects.get(code="center")
+    center = Unit.objects.get(code=center_unit())
     discipline = Unit.objects.get(code=DISCIPLINE_UNIT)
     users = {
         "agent": _user(username="agent", role=Role.AGENT, unit=center, name="话务员小王"),

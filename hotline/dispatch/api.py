@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from hotline.accounts.access import intake_staff_of, staff_of
 from hotline.dispatch import selectors
+from hotline.reference import selectors as reference
 from hotline.workorders.api import ERRORS
 from hotline.workorders.selectors import workorder_get
 from hotline.workorders.services import NotFound
@@ -145,7 +146,7 @@ def duplicates(request: HttpRequest, payload: DuplicatesIn) -> list[dict[str, An
 @router.get("/dispatch/route", response={200: RouteOut, **ERRORS}, summary="派单目录 lookup")
 def route(request: HttpRequest, query: Query[RouteQuery]) -> dict[str, Any]:
     intake_staff_of(request, "the dispatch catalogue")
-    found = selectors.route_out(selectors.catalogue_route(**query.dict()))
+    found = reference.route_out(reference.catalogue_route(**query.dict()))
     if found is None:
         raise NotFound(f"no catalogue entry for category {query.category!r} in {query.area or '*'}")
     return found
@@ -160,7 +161,7 @@ def knowledge_search(request: HttpRequest, query: Query[KnowledgeQuery]) -> list
 @router.get("/knowledge/articles/{article_id}", response={200: ArticleOut, **ERRORS})
 def knowledge_article(request: HttpRequest, article_id: int) -> Any:
     staff_of(request, "the knowledge base")
-    found = selectors.knowledge_article_get(article_id)
+    found = reference.knowledge_article_get(article_id)
     if found is None:
         raise NotFound(f"knowledge article {article_id} not found")
     return found

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max
-from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import User
 from hotline.caching import Cache
-from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
-from hotline.domain.dispatch import catalogue, classifier, duplicates, knowledge
+from hotline.domain.dispatch import classifier, duplicates, knowledge
 from hotline.domain.lifecycle import OPEN_STATES
-from hotline.workorders.models import Category, WorkOrder
+from hotline.reference.models import Category, KnowledgeArticle
+from hotline.reference.selectors import catalogue_route, catalogue_routes, route_out, today
+from hotline.workorders.models import WorkOrder
 from hotline.workorders.selectors import restrict_orders
 
 log = logging.getLogger(__name__)
@@ -62,48 +62,6 @@ def active_classifier() -> classifier.TextClassifier | None:
     except FileNotFoundError:
         return None
     return _models.get_or_build((path, stamp), build=lambda: _load_model(path))
-
-
-def area_path(area: str) -> list[str]:
-    if not area:
-        return []
-    found = Area.objects.select_related("parent__parent").filter(code=area).first()
-    return found.path() if found else []
-
-
-def catalogue_routes(*, categories: list[str], area: str = "") -> dict[str, catalogue.Route | None]:
-    """The route for each category in ``area``: two queries however many categories."""
-    path = area_path(area)
-    routes = [
-        catalogue.Route(
-            entry=e.pk,
-            version=e.version,
-            category=e.category,
-            area=e.area,
-            lead_unit=e.lead_unit,
-            assist_units=tuple(e.assist_units),
-        )
-        for e in CatalogueEntry.objects.filter(
-            category__in=categories, is_current=True, area__in=[*path, ""]
-        )
-    ]
-    return {c: catalogue.resolve(routes, category=c, area_path=path) for c in categories}
-
-
-def catalogue_route(*, category: str, area: str = "") -> catalogue.Route | None:
-    return catalogue_routes(categories=[category], area=area)[category]
-
-
-def route_out(route: catalogue.Route | None) -> dict[str, Any] | None:
-    if route is None:
-        return None
-    return {
-        "entry": route.entry,
-        "version": route.version,
-        "area": route.area,
-        "lead_unit": route.lead_unit,
-        "assist_units": list(route.assist_units),
-    }
 
 
 def _ranked_categories(text: str, k: int) -> list[tuple[str, str, float]]:
@@ -283,10 +241,6 @@ def knowledge_index() -> knowledge.KnowledgeIndex:
     return _knowledge.get_or_build(stamp, build=_build_knowledge_index)
 
 
-def today() -> date:
-    return timezone.localtime(clock.now()).date()
-
-
 def knowledge_search(*, query: str, category: str = "", limit: int = 5) -> list[dict[str, Any]]:
     index = knowledge_index()
     hits = index.search(query, on=today(), category=category, limit=limit)
@@ -303,19 +257,6 @@ def knowledge_search(*, query: str, category: str = "", limit: int = 5) -> list[
         }
         for h in hits
     ]
-
-
-def knowledge_article_get(article_id: int) -> KnowledgeArticle | None:
-    return KnowledgeArticle.objects.filter(pk=article_id, is_active=True).first()
-
-
-def article_usable(article_id: int) -> KnowledgeArticle | None:
-    """The article if an agent may answer from it today: active and within its dates."""
-    found = KnowledgeArticle.objects.filter(pk=article_id, is_active=True).first()
-    if found is None:
-        return None
-    valid = knowledge.in_force(today(), valid_from=found.valid_from, valid_to=found.valid_to)
-    return found if valid else None
 
 
 # -- one call for the intake form --------------------------------------------------------------

@@ -6,21 +6,36 @@ and services use the very same function, so replaying a log reproduces the row e
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from hotline.domain.chain import (
+    GENESIS_HASH,
+    canonical_json,
+    canonical_time,
+    chain_hash,
+    chained_bytes,
+)
 from hotline.domain.lifecycle import Action, IllegalTransition, State, check_transition
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "EventRecord",
+    "OrderSnapshot",
+    "apply_event",
+    "canonical_json",
+    "canonical_time",
+    "event_hash",
+    "hashed_bytes",
+    "replay",
+]
 
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One line of the interchange format (DESIGN.md), the unit of the append-only log."""
+    """One line of the interchange format (docs/design.md), the unit of the append-only log."""
 
     order: str
     seq: int
@@ -32,20 +47,9 @@ class EventRecord:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-def canonical_time(at: datetime) -> str:
-    """The time as hashed: UTC with microseconds, so the hash survives a TIME_ZONE change."""
-    if at.tzinfo is None:
-        raise ValueError("event time must carry a UTC offset")
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def hashed_bytes(record: EventRecord, prev_hash: str) -> bytes:
-    """What :func:`event_hash` hashes: canonical JSON of the fields and the previous hash."""
-    body = {
+def hashed_body(record: EventRecord) -> dict[str, Any]:
+    """The fields of an event that its hash seals (the interchange columns)."""
+    return {
         "order": record.order,
         "seq": record.seq,
         "at": canonical_time(record.at),
@@ -54,14 +58,17 @@ def hashed_bytes(record: EventRecord, prev_hash: str) -> bytes:
         "unit": record.unit,
         "to_unit": record.to_unit,
         "data": record.data,
-        "prev_hash": prev_hash,
     }
-    return canonical_json(body)
+
+
+def hashed_bytes(record: EventRecord, prev_hash: str) -> bytes:
+    """What :func:`event_hash` hashes: canonical JSON of the fields and the previous hash."""
+    return chained_bytes(hashed_body(record), prev_hash)
 
 
 def event_hash(record: EventRecord, prev_hash: str) -> str:
     """SHA-256 over :func:`hashed_bytes`: each event seals its own fields and its predecessor."""
-    return hashlib.sha256(hashed_bytes(record, prev_hash)).hexdigest()
+    return chain_hash(hashed_body(record), prev_hash)
 
 
 @dataclass(frozen=True)

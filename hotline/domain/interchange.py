@@ -1,4 +1,4 @@
-"""The event interchange format (DESIGN.md): parse and validate lines, assemble per-order logs.
+"""The event interchange format (docs/design.md): parse and validate lines, assemble per-order logs.
 
 Pure: the database side (hotline.workorders.interchange) reads files and writes rows. Every bad
 line is reported by its number; callers import nothing when any line is bad.

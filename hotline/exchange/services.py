@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from hotline import clock
+from hotline.accounts.access import center_unit
 from hotline.accounts.models import Unit, User
 from hotline.domain.lifecycle import Channel, LifecycleError, Role, State
 from hotline.domain.request_import import (
@@ -22,8 +23,9 @@ from hotline.domain.request_import import (
     SourceRequest,
     read_requests,
 )
+from hotline.reference.models import Category
 from hotline.workorders import services as s
-from hotline.workorders.models import Category, IdempotencyKey, WorkOrder
+from hotline.workorders.models import IdempotencyKey, WorkOrder
 
 STAGE_OF_STATE = {
     State.RECEIVED: "received",
@@ -70,7 +72,7 @@ class _Accounts:
     """Import accounts: one agent, one dispatcher at the center, one handler per unit."""
 
     def __init__(self) -> None:
-        self.center = Unit.objects.get(code=s.center_code())
+        self.center = Unit.objects.get(code=center_unit())
         self.agent = self._user("import.agent", Role.AGENT, self.center)
         self.dispatcher = self._user("import.dispatcher", Role.DISPATCHER, self.center)
         self.handlers: dict[str, User] = {}

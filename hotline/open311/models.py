@@ -7,7 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from hotline.workorders.models import Category
+from hotline.reference.models import Category
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 

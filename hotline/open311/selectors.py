@@ -16,8 +16,9 @@ from hotline.domain import policy
 from hotline.domain.lifecycle import OPEN_STATES, Action
 from hotline.domain.policy import Audience
 from hotline.open311.render import Open311Error
+from hotline.reference.models import Category
 from hotline.workorders import selectors as order_selectors
-from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
+from hotline.workorders.models import WorkOrder, WorkOrderEvent
 
 MAX_REQUESTS = 1000
 MAX_WINDOW = timedelta(days=90)

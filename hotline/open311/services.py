@@ -11,8 +11,9 @@ from hotline import clock
 from hotline.domain.lifecycle import Channel, Kind
 from hotline.open311.models import Open311Key, ServiceAttribute
 from hotline.open311.render import Open311Error
+from hotline.reference.models import Category
 from hotline.workorders import services as orders
-from hotline.workorders.models import Category, WorkOrder
+from hotline.workorders.models import WorkOrder
 
 _ATTRIBUTE = re.compile(r"attribute\[([^\]]+)\](\[\])?")
 

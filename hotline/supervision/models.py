@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from hotline.domain.supervision.cases import CaseState
+from hotline.domain.supervision.cases import CaseRecord, CaseState
 
 
 class SupervisionCase(models.Model):
@@ -19,6 +19,7 @@ class SupervisionCase(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     conclusion = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["-opened_at"]
@@ -28,7 +29,7 @@ class SupervisionCase(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One step of a case; never updated or deleted."""
+    """One step of a case: append-only (triggers) and hash-chained like a work order's events."""
 
     case = models.ForeignKey(SupervisionCase, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -36,6 +37,8 @@ class CaseEvent(models.Model):
     action = models.CharField(max_length=32)
     actor = models.CharField(max_length=150)
     data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, default="")
+    hash = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["case", "seq"]
@@ -43,6 +46,29 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+    @classmethod
+    def from_record(
+        cls, record: CaseRecord, *, case_id: int, prev_hash: str, hash: str
+    ) -> CaseEvent:
+        """The unsaved row for ``record``; only the event store saves it."""
+        return cls(
+            case_id=case_id,
+            seq=record.seq,
+            at=record.at,
+            action=str(record.action),
+            actor=record.actor,
+            data=dict(record.data),
+            prev_hash=prev_hash,
+            hash=hash,
+        )
+
+
+class CaseNumberCounter(models.Model):
+    """Daily sequence for case numbers (XS202611270001), bumped atomically by the event store."""
+
+    day = models.CharField(max_length=8, unique=True)
+    last = models.PositiveIntegerField(default=0)
 
 
 class CaseOrder(models.Model):

@@ -61,7 +61,7 @@ def report_on(
     from django.conf import settings
 
     from hotline.domain.supervision.engine import supervise
-    from hotline.workorders.services import working_calendar
+    from hotline.reference.selectors import working_calendar
 
     return supervise(
         log,

@@ -1,11 +1,12 @@
-"""Every write on supervision cases: lock the case, check the workflow, write event and row."""
+"""Every write on supervision cases: lock the case, check the workflow, append the hash-chained
+event and move the case row through the event store, in one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.access import can_supervise
@@ -14,12 +15,20 @@ from hotline.domain.lifecycle import NotAllowed
 from hotline.domain.supervision.cases import (
     CaseAction,
     CaseError,
+    CaseRecord,
+    CaseSnapshot,
     CaseState,
+    apply_case_event,
     next_state,
     sanctions,
 )
-from hotline.supervision.models import CaseEvent, CaseOrder, CaseSanction, SupervisionCase
+from hotline.eventstore import store
+from hotline.supervision.models import CaseNumberCounter, CaseOrder, CaseSanction, SupervisionCase
+from hotline.supervision.stream import CASE_STREAM
 from hotline.workorders.models import WorkOrder
+
+# What a step may change on the case row besides version and hash.
+_ROW_FIELDS = ("state", "confirmed", "closed_at", "conclusion")
 
 
 def _require_supervisor(actor: User) -> None:
@@ -27,11 +36,38 @@ def _require_supervisor(actor: User) -> None:
         raise NotAllowed(f"user {actor.username} may not work on supervision cases")
 
 
-def _event(case: SupervisionCase, actor: User, action: CaseAction, data: dict[str, Any]) -> None:
-    case.version += 1
-    CaseEvent.objects.create(
-        case=case, seq=case.version, at=clock.now(), action=action, actor=actor.username, data=data
+def _snapshot(row: SupervisionCase) -> CaseSnapshot | None:
+    if row.pk is None:
+        return None
+    return CaseSnapshot(
+        number=row.number,
+        state=CaseState(row.state),
+        version=row.version,
+        confirmed=row.confirmed,
+        closed_at=row.closed_at,
+        conclusion=row.conclusion,
     )
+
+
+def _event(case: SupervisionCase, actor: User, action: CaseAction, data: dict[str, Any]) -> None:
+    """Fold the step onto the row with the domain projection and append it (event store)."""
+    record = CaseRecord(
+        case=case.number,
+        seq=case.version + 1,
+        at=clock.now(),
+        action=action,
+        actor=actor.username,
+        data=data,
+    )
+    after = apply_case_event(_snapshot(case), record)
+    case.state, case.confirmed = after.state, after.confirmed
+    case.closed_at, case.conclusion = after.closed_at, after.conclusion
+    store.stream_append(CASE_STREAM, head=case, records=[record], fields=_ROW_FIELDS)
+
+
+def _next_number(now: Any) -> str:
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    return f"XS{day}{store.counter_next(CaseNumberCounter, key=day):04d}"
 
 
 def case_open(
@@ -47,11 +83,9 @@ def case_open(
     if not title.strip():
         raise CaseError("title", "is required")
     now = clock.now()
-    with transaction.atomic():
-        prefix = f"XS{now:%Y%m%d}"
-        count = SupervisionCase.objects.filter(number__startswith=prefix).count()
-        case = SupervisionCase.objects.create(
-            number=f"{prefix}{count + 1:04d}",
+    with store.write_transaction():
+        case = SupervisionCase(
+            number=_next_number(now),
             title=title.strip()[:200],
             detector=detector,
             units=sorted(set(units)),
@@ -61,7 +95,6 @@ def case_open(
         _event(case, actor, CaseAction.OPEN, {"title": case.title, "units": case.units})
         for finding in findings:
             _attach(case, actor, finding)
-        case.save()
     return case
 
 
@@ -88,33 +121,21 @@ def _step(
 ) -> SupervisionCase:
     _require_supervisor(actor)
     number = case if isinstance(case, str) else case.number
-    with transaction.atomic():
+    with store.write_transaction():
         row = SupervisionCase.objects.select_for_update().filter(number=number).first()
         if row is None:
             raise CaseError("case", f"no supervision case {number!r}")
-        state = CaseState(row.state)
-        target = next_state(state, action, {"confirmed": row.confirmed, **data})
+        next_state(CaseState(row.state), action, {"confirmed": row.confirmed, **data})
         if action is CaseAction.ATTACH_ORDER:
             _attach(row, actor, data)
-        else:
-            _event(row, actor, action, data)
-        _apply(row, action, data, actor)
-        row.state = target
-        row.save()
+            return row
+        if action is CaseAction.HOLD_ACCOUNTABLE:
+            CaseSanction.objects.bulk_create(
+                CaseSanction(case=row, **sanction.as_dict())
+                for sanction in sanctions(data["sanctions"])
+            )
+        _event(row, actor, action, data)
     return row
-
-
-def _apply(row: SupervisionCase, action: CaseAction, data: dict[str, Any], actor: User) -> None:
-    if action is CaseAction.VERIFY:
-        row.confirmed = bool(data["confirmed"])
-    elif action is CaseAction.HOLD_ACCOUNTABLE:
-        CaseSanction.objects.bulk_create(
-            CaseSanction(case=row, **sanction.as_dict())
-            for sanction in sanctions(data["sanctions"])
-        )
-    elif action is CaseAction.CLOSE:
-        row.closed_at = clock.now()
-        row.conclusion = str(data["conclusion"])
 
 
 def case_attach_order(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ def _kind(name: str, annotation: Any) -> tuple[str, list[tuple[str, str]]]:
 def form_fields(schema: Any) -> list[FormField]:
     out = []
     for name, info in schema.model_fields.items():
-        if name == "expected_version":
+        if name in {"expected_version", "attachments"}:  # the page uploads files on its own
             continue
         kind, choices = _kind(name, info.annotation)
         out.append(
@@ -101,16 +102,25 @@ def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
 
 
 def order_create(
-    *, actor: User, data: QueryDict, fields: tuple[str, ...], channel: str
+    *,
+    actor: User,
+    data: QueryDict,
+    fields: tuple[str, ...],
+    channel: str,
+    suggest: Callable[[str], list[dict[str, Any]]] | None = None,
 ) -> tuple[WorkOrder | None, dict[str, str], dict[str, str]]:
     """受理 from a form through the API's ``OrderIn``: (order, values, {}) or
-    (None, values, {field: message}) for the form to show again."""
+    (None, values, {field: message}) for the form to show again. ``suggest`` gives the category
+    suggestions the form showed for the text (智能派单), which the order records."""
     values = {name: data.get(name, "").strip() for name in fields}
     try:
         payload = OrderIn.model_validate(
             {"channel": channel, **{k: v for k, v in values.items() if v}}
         )
-        return services.workorder_create(actor=actor, **payload.dict()), values, {}
+        body = payload.dict()
+        if suggest is not None:
+            body["suggested"] = suggest(payload.text)
+        return services.workorder_create(actor=actor, **body), values, {}
     except ValidationError as exc:
         return None, values, {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
     except GuardFailed as exc:

@@ -1,38 +1,13 @@
-"""Admin: reference data is editable; orders and events are read-only (services write them)."""
+"""Admin: orders and events are read-only (services write them); reference data is edited in
+the reference app's admin."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from hotline.workorders.models import (
-    CalendarDay,
-    Category,
-    PersonalDataAccess,
-    SlaPolicy,
-    WorkOrder,
-    WorkOrderEvent,
-)
+from hotline.workorders.models import PersonalDataAccess, WorkOrder, WorkOrderEvent
 from hotline.workorders.selectors import caller_masked, event_data_shown
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "is_active")
-    search_fields = ("code", "name")
-    list_filter = ("is_active",)
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("day", "is_working", "note")
-    list_filter = ("is_working",)
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ("category", "urgency", "accept_hours", "handle_days")
-    list_filter = ("urgency",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -11,9 +11,15 @@ from hotline import clock
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import Action, Channel, Kind, State, Urgency
 from hotline.workorders import selectors, services
+from hotline.workorders.attachments import attachments_decode
 from hotline.workorders.models import WorkOrder
 
 router = Router(tags=["work orders"])
+
+
+class SuggestionIn(Schema):
+    category: str = Field(min_length=1, max_length=64)
+    score: float = Field(ge=0, le=1)
 
 
 class OrderIn(Schema):
@@ -28,6 +34,9 @@ class OrderIn(Schema):
     caller_phone: str = Field("", max_length=32, pattern=r"^[0-9+\- ]*$")
     caller_address: str = Field("", max_length=300)
     call_id: str = Field("", max_length=64, description="the phone call (来电) taken")
+    suggested: list[SuggestionIn] = Field(
+        [], max_length=10, description="智能派单: the category suggestions the agent was shown"
+    )
 
 
 class CallerOut(Schema):
@@ -211,6 +220,17 @@ class ActionIn(Schema):
     )
 
 
+class AttachmentIn(Schema):
+    name: str = Field(min_length=1, max_length=200, description="file name, e.g. 现场照片.jpg")
+    content_base64: str = Field(min_length=1, description="the file's bytes, base64-encoded")
+
+
+class WithAttachmentsIn(ActionIn):
+    attachments: list[AttachmentIn] = Field(
+        [], max_length=5, description="附件: PNG, JPEG or PDF, at most 10 MB each"
+    )
+
+
 class AnswerIn(ActionIn):
     answer: str = Field(min_length=1, max_length=10000)
     article: int | None = Field(None, description="knowledge-base article read out (知识库)")
@@ -239,7 +259,7 @@ class ReplyIn(ActionIn):
     text: str = Field(min_length=1, max_length=10000)
 
 
-class ExtensionIn(ActionIn):
+class ExtensionIn(WithAttachmentsIn):
     days: int = Field(ge=1, le=60)
     reason: str = Field(min_length=1, max_length=5000)
 
@@ -252,13 +272,13 @@ class OptionalReasonIn(ActionIn):
     reason: str = Field("", max_length=5000)
 
 
-class ReturnIn(ActionIn):
+class ReturnIn(WithAttachmentsIn):
     reason: str = Field(min_length=1, max_length=5000)
     basis: str = Field(min_length=1, max_length=5000)
     suggested_unit: str = Field(min_length=1, max_length=64)
 
 
-class CloseIn(ActionIn):
+class CloseIn(WithAttachmentsIn):
     result: str = Field(min_length=1, max_length=10000)
     evidence: list[str] = []
 
@@ -308,7 +328,10 @@ def _register(action: Action, schema: type[ActionIn], service: Callable[..., Wor
     def endpoint(request: HttpRequest, number: str, payload: schema) -> dict:  # type: ignore[valid-type]
         user = _user(request)
         order = _visible(user, number)
-        updated = service(actor=user, order=order, **payload.dict())  # type: ignore[attr-defined]
+        body = payload.dict()  # type: ignore[attr-defined]
+        if "attachments" in body:
+            body["attachments"] = attachments_decode(body["attachments"])
+        updated = service(actor=user, order=order, **body)
         return _render(updated, user, timeline=True)
 
     endpoint.__name__ = f"order_{action.value}"

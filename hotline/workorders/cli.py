@@ -67,7 +67,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return fail(problem)
     result = events_verify()
     if result.ok:
-        print(f"chain intact: {result.events} events in {result.orders} orders")
+        print(f"chain intact: {result.summary()}")
         return 0
     print(f"chain BROKEN at {result.broken}", file=sys.stderr)
     return 1

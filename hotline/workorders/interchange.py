@@ -11,14 +11,12 @@ import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, transaction
 from django.utils import timezone
 
-from hotline.domain.events import GENESIS_HASH, EventRecord, event_hash
 from hotline.domain.interchange import (
     FIELDS,
     BadLine,
@@ -28,8 +26,10 @@ from hotline.domain.interchange import (
     assemble,
     parse_line,
 )
-from hotline.domain.lifecycle import Action
+from hotline.eventstore import store
+from hotline.eventstore.verify import VerifyResult, events_verify_all
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.stream import ORDER_STREAM, ROW_FIELDS
 
 CHUNK = 5000
 
@@ -157,7 +157,7 @@ def _import(path: Path) -> ImportResult:
             parsed.append(parse_line(raw, number))
         except BadLine as exc:
             errors.append(LineError(number, str(exc)))
-    with transaction.atomic():
+    with store.write_transaction():
         numbers = {p.order for p in parsed}
         rows = _existing_rows(numbers)
         assembled = assemble(parsed, {n: r.to_snapshot() for n, r in rows.items()})
@@ -180,157 +180,19 @@ def _existing_rows(numbers: set[str]) -> dict[str, WorkOrder]:
 
 
 def _write(orders: dict[str, OrderLog], rows: dict[str, WorkOrder]) -> int:
-    """Chain the hashes first (they do not depend on row ids), then write rows and events."""
-    existing = set(rows)
-    links: list[tuple[str, EventRecord, str, str]] = []
+    """Rows take their final snapshot; the event store chains and writes the events."""
+    batches = []
     for number, log in orders.items():
         row = rows.setdefault(number, WorkOrder(number=number))
-        prev = row.last_hash or GENESIS_HASH
-        for record in log.records:
-            digest = event_hash(record, prev)
-            links.append((number, record, prev, digest))
-            prev = digest
         row.set_snapshot(log.final)
-        row.last_hash = prev
-    # Both backends return new primary keys from bulk_create (RETURNING).
-    WorkOrder.objects.bulk_create([rows[n] for n in orders if n not in existing], batch_size=1000)
-    for number in existing & orders.keys():
-        rows[number].save()
-    count = 0
-    for start in range(0, len(links), CHUNK):
-        batch = [
-            WorkOrderEvent.from_record(
-                record, order_id=rows[number].pk, prev_hash=prev, hash=digest
-            )
-            for number, record, prev, digest in links[start : start + CHUNK]
-        ]
-        count += len(WorkOrderEvent.objects.bulk_create(batch))
-    return count
+        batches.append((row, log.records))
+    return store.stream_append_many(ORDER_STREAM, batches=batches, fields=ROW_FIELDS)
 
 
 # -- verification ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Broken:
-    order: str
-    seq: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"order {self.order} seq {self.seq}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    events: int
-    orders: int
-    broken: Broken | None
-
-    @property
-    def ok(self) -> bool:
-        return self.broken is None
-
-
-def _chain_rows() -> Iterator[tuple[Any, ...]]:
-    """Raw rows, cheaper than model instances: the walk must cover a billion events one day."""
-    sql = (
-        "SELECT o.number, o.version, o.last_hash, e.seq, e.at, e.action, e.actor, e.unit,"
-        " e.to_unit, e.data, e.prev_hash, e.hash"
-        " FROM workorders_workorderevent e JOIN workorders_workorder o ON o.id = e.order_id"
-        " ORDER BY e.order_id, e.seq"
-    )
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql)
-        while batch := cursor.fetchmany(CHUNK):
-            yield from batch
-
-
-def _as_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _as_data(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def _check_tail(number: str, version: int, last_hash: str, seq: int, digest: str) -> Broken | None:
-    if seq != version or digest != last_hash:
-        return Broken(
-            number,
-            seq,
-            f"the chain ends at seq {seq} but the order row records version {version}"
-            " (events deleted, appended or the row altered)",
-        )
-    return None
-
-
-_ACTIONS = frozenset(a.value for a in Action)
-
-
-def _hash_of(
-    number: str,
-    seq: int,
-    at: Any,
-    action: str,
-    actor: str,
-    unit: str,
-    to_unit: str,
-    data: Any,
-    prev: str,
-) -> str:
-    record = EventRecord(
-        number, seq, _as_time(at), Action(action), actor, unit, to_unit, _as_data(data)
-    )
-    return event_hash(record, prev)
-
-
 def events_verify() -> VerifyResult:
-    """Walk every order's chain; return the first broken event, if any."""
-    events = orders = 0
-    current: str | None = None
-    tail: tuple[str, int, str, int, str] | None = None
-    prev = GENESIS_HASH
-    expected_seq = 1
-    for (
-        number,
-        version,
-        last_hash,
-        seq,
-        at,
-        action,
-        actor,
-        unit,
-        to_unit,
-        data,
-        p,
-        h,
-    ) in _chain_rows():
-        if number != current:
-            if tail and (broken := _check_tail(*tail)):
-                return VerifyResult(events, orders, broken)
-            current, prev, expected_seq, orders = number, GENESIS_HASH, 1, orders + 1
-        if seq != expected_seq:
-            return VerifyResult(
-                events, orders, Broken(number, seq, f"expected seq {expected_seq} (event missing)")
-            )
-        if p != prev:
-            reason = "prev_hash does not match the previous event (reordered, inserted or deleted)"
-            return VerifyResult(events, orders, Broken(number, seq, reason))
-        if (
-            action not in _ACTIONS
-            or _hash_of(number, seq, at, action, actor, unit, to_unit, data, prev) != h
-        ):
-            reason = "content does not match its hash (the event was changed)"
-            return VerifyResult(events, orders, Broken(number, seq, reason))
-        prev, expected_seq, events = h, seq + 1, events + 1
-        tail = (number, version, last_hash, seq, h)
-    if tail and (broken := _check_tail(*tail)):
-        return VerifyResult(events, orders, broken)
-    orphan = WorkOrder.objects.filter(events__isnull=True).values_list("number", "version").first()
-    if orphan:
-        return VerifyResult(events, orders, Broken(orphan[0], 1, "the order has no events left"))
-    return VerifyResult(events, orders, None)
+    """Every registered stream (work orders, supervision cases) and the attachments their events
+    seal; the first broken place, if any."""
+    return events_verify_all()

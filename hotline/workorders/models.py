@@ -14,67 +14,6 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
     return [(m.value, m.value) for m in enum]
 
 
-class Category(models.Model):
-    """诉求分类; ``parent`` builds the multi-level taxonomy."""
-
-    code = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    is_active = models.BooleanField(default=True)
-    # Shown to citizens' apps (Open311 services): what the category covers, search words.
-    description = models.TextField(blank=True)
-    keywords = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name_plural = "categories"
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class SlaPolicy(models.Model):
-    """时限: accept (签收) in working hours and handle (办理) in working days.
-
-    A row without category applies to every category of that urgency.
-    """
-
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
-    urgency = models.CharField(max_length=16, choices=_choices(Urgency), default=Urgency.NORMAL)
-    accept_hours = models.DecimalField(max_digits=6, decimal_places=2)
-    handle_days = models.DecimalField(max_digits=6, decimal_places=2)
-
-    class Meta:
-        verbose_name_plural = "SLA policies"
-        constraints = [
-            models.UniqueConstraint(fields=["category", "urgency"], name="one_policy_per_pair"),
-            models.CheckConstraint(
-                condition=models.Q(accept_hours__gt=0, handle_days__gt=0),
-                name="sla_positive_limits",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.category or '*'} / {self.urgency}"
-
-
-class CalendarDay(models.Model):
-    """工作日历调整: a day whose status differs from the installed national schedule, e.g. next
-    year's holidays and 调休 days once the State Council publishes them."""
-
-    day = models.DateField(unique=True)
-    is_working = models.BooleanField(help_text="上班 (working) or 放假 (day off)")
-    note = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["day"]
-
-    def __str__(self) -> str:
-        return f"{self.day} {'上班' if self.is_working else '放假'} {self.note}"
-
-
 SNAPSHOT_FIELDS = tuple(f.name for f in fields(OrderSnapshot))
 
 
@@ -168,6 +107,7 @@ class WorkOrderEvent(models.Model):
     def from_record(
         cls, record: EventRecord, *, order_id: int, prev_hash: str, hash: str
     ) -> WorkOrderEvent:
+        """The unsaved row for ``record``; only the event store saves it."""
         return cls(
             order_id=order_id,
             seq=record.seq,

@@ -7,51 +7,36 @@ and the hash-chained event in one transaction.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from hotline import clock
+from hotline.accounts.access import center_unit
 from hotline.accounts.models import Unit, User
-from hotline.dispatch import selectors as dispatch_selectors
-from hotline.dispatch.models import Area
 from hotline.domain import lifecycle
-from hotline.domain.events import (
-    GENESIS_HASH,
-    EventRecord,
-    OrderSnapshot,
-    apply_event,
-    canonical_json,
-    event_hash,
-)
+from hotline.domain.events import EventRecord, OrderSnapshot, apply_event, canonical_json
 from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
-from hotline.domain.sla import WorkingCalendar
-from hotline.notify.outbox import outbox_enqueue
+from hotline.eventstore import store
+from hotline.eventstore.store import VersionConflict as VersionConflict  # raised to callers
+from hotline.reference import selectors as reference
+from hotline.reference.selectors import sla_limits, working_calendar
+from hotline.workorders.attachments import CheckedFile, attachments_sealed, attachments_store
 from hotline.workorders.models import (
-    CalendarDay,
-    Category,
     IdempotencyKey,
     OrderNumberCounter,
     PersonalDataAccess,
-    SlaPolicy,
     WorkOrder,
     WorkOrderEvent,
 )
+from hotline.workorders.notices import notices_publish
 from hotline.workorders.selectors import can_unmask
-
-
-class VersionConflict(LifecycleError):
-    """Someone else changed the order first (409): reload and try again."""
-
-    code = "conflict"
+from hotline.workorders.stream import ORDER_STREAM, ROW_FIELDS
 
 
 class NotFound(LifecycleError):
@@ -63,11 +48,7 @@ def actor_of(user: User) -> Actor:
     role = user.hotline_role
     if role is None:
         raise lifecycle.NotAllowed(f"user {user.username} has no hotline role")
-    return Actor(username=user.username, role=role, unit=user.unit_code or center_code())
-
-
-def center_code() -> str:
-    return str(settings.HOTLINE_CENTER_UNIT)
+    return Actor(username=user.username, role=role, unit=user.unit_code or center_unit())
 
 
 def facts_of(snap: OrderSnapshot | None) -> OrderFacts:
@@ -88,33 +69,13 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None and v != "" and v != []}
 
 
-def _link(order: WorkOrder, record: EventRecord) -> tuple[str, str]:
-    """Chain ``record`` onto the order's head hash and move the head; (prev hash, new hash)."""
-    prev = order.last_hash or GENESIS_HASH
-    order.last_hash = event_hash(record, prev)
-    return prev, order.last_hash
-
-
-def _insert_event(
-    order: WorkOrder, record: EventRecord, after: OrderSnapshot, prev: str, digest: str
-) -> None:
-    """The event, and in the same transaction the notices it causes (transactional outbox);
-    ``after`` is the order as the event leaves it."""
-    event = WorkOrderEvent.from_record(record, order_id=order.pk, prev_hash=prev, hash=digest)
-    event.save()
-    outbox_enqueue(event=event, record=record, order=after)
-
-
-_ROW_FIELDS = (*(f for f in OrderSnapshot.__dataclass_fields__ if f != "number"), "last_hash")
-
-
-def _save_projection(order: WorkOrder, snap: OrderSnapshot, expected_version: int) -> None:
-    order.set_snapshot(snap)
-    values = {name: getattr(order, name) for name in _ROW_FIELDS}
-    # Compare-and-swap on version: a writer that slipped past the lock loses loudly.
-    updated = WorkOrder.objects.filter(pk=order.pk, version=expected_version).update(**values)
-    if updated != 1:
-        raise VersionConflict(f"order {order.number} was changed by someone else; reload it")
+def _append(row: WorkOrder, record: EventRecord, after: OrderSnapshot) -> None:
+    """Write the event and move the row to ``after`` (one door: the event store), then hand the
+    notices it causes to whoever subscribed, in the same transaction (transactional outbox)."""
+    row.set_snapshot(after)
+    (event,) = store.stream_append(ORDER_STREAM, head=row, records=[record], fields=ROW_FIELDS)
+    assert isinstance(event, WorkOrderEvent)
+    notices_publish(event=event, record=record, order=after)
 
 
 Prepare = Callable[[WorkOrder, OrderSnapshot], Mapping[str, Any]]
@@ -129,11 +90,12 @@ def _perform(
     to_unit: str = "",
     expected_version: int | None = None,
     prepare: Prepare | None = None,
+    files: Sequence[CheckedFile] = (),
 ) -> WorkOrder:
     number = order if isinstance(order, str) else order.number
     who = actor_of(actor)
     data = _clean(data)
-    with _write_transaction():
+    with store.write_transaction():
         try:
             row = WorkOrder.objects.select_for_update().get(number=number)
         except WorkOrder.DoesNotExist:
@@ -147,6 +109,9 @@ def _perform(
         if prepare is not None:
             # A prepare step may also blank a field it finds redundant.
             data = _clean({**data, **prepare(row, snap)})
+        if files:
+            # The files' names, types, sizes and digests are sealed into the event's hash.
+            data = {**data, "attachments": attachments_sealed(files)}
         record = EventRecord(
             order=number,
             seq=snap.version + 1,
@@ -157,35 +122,10 @@ def _perform(
             to_unit=to_unit,
             data=data,
         )
-        new = apply_event(snap, record)
-        _insert_event(row, record, new, *_link(row, record))
-        _save_projection(row, new, snap.version)
+        _append(row, record, apply_event(snap, record))
+        if files:
+            attachments_store(actor=who.username, order=row, seq=record.seq, files=files)
     return row
-
-
-# -- SLA ---------------------------------------------------------------------------------------
-
-
-def sla_limits(*, category: str, urgency: str) -> tuple[float, float]:
-    """(accept hours, handle days) for a category and urgency: specific policy, then any-category
-    policy, then the settings' defaults."""
-    policies = SlaPolicy.objects.filter(urgency=urgency, category__code=category)
-    policy = policies.first() or SlaPolicy.objects.filter(urgency=urgency, category=None).first()
-    if policy is not None:
-        return float(policy.accept_hours), float(policy.handle_days)
-    defaults = settings.HOTLINE_SLA_DEFAULTS.get(urgency) or settings.HOTLINE_SLA_DEFAULTS["normal"]
-    return float(defaults["accept_hours"]), float(defaults["handle_days"])
-
-
-def working_calendar() -> WorkingCalendar:
-    """The national schedule corrected by the admin's calendar days (工作日历调整)."""
-    return _calendar(tuple(CalendarDay.objects.values_list("day", "is_working")))
-
-
-@functools.lru_cache(maxsize=8)
-def _calendar(overrides: tuple[tuple[date, bool], ...]) -> WorkingCalendar:
-    # Cached per set of overrides: each calendar keeps its per-year working-day tables.
-    return WorkingCalendar(overrides=overrides)
 
 
 def _iso(moment: datetime) -> str:
@@ -195,43 +135,16 @@ def _iso(moment: datetime) -> str:
 # -- create ------------------------------------------------------------------------------------
 
 
-_BUMP_COUNTER = (
-    f"UPDATE {OrderNumberCounter._meta.db_table} SET last = last + 1 WHERE day = %s RETURNING last"
-)
-
-
 def _next_number(at: datetime) -> str:
-    """Next number of the day (2026112700001): one atomic UPDATE … RETURNING on both databases."""
+    """Next number of the day (2026112700001), from the day's counter row."""
     day = timezone.localtime(at).strftime("%Y%m%d")
-    with connection.cursor() as cursor:
-        cursor.execute(_BUMP_COUNTER, [day])
-        row = cursor.fetchone()
-        if row is None:  # first order of the day
-            OrderNumberCounter.objects.get_or_create(day=day)
-            cursor.execute(_BUMP_COUNTER, [day])
-            row = cursor.fetchone()
-    return f"{day}{row[0]:05d}"
-
-
-_sqlite_writer = threading.RLock()
+    return f"{day}{store.counter_next(OrderNumberCounter, key=day):05d}"
 
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """One transaction around several changes that must land together (e.g. an imported row)."""
-    with _write_transaction():
-        yield
-
-
-@contextmanager
-def _write_transaction() -> Iterator[None]:
-    """One transaction for one change.
-
-    SQLite allows one writer at a time; threads of this process queue on a lock here instead of
-    sleeping in SQLite's busy-retry loop, which answers late (hundreds of ms) under load.
-    """
-    lock = _sqlite_writer if connection.vendor == "sqlite" else nullcontext()
-    with lock, transaction.atomic():
+    with store.write_transaction():
         yield
 
 
@@ -259,8 +172,12 @@ def workorder_create(
     attributes: Mapping[str, str] | None = None,
     call_id: str = "",
     idempotency_key: str | None = None,
+    suggested: Sequence[Mapping[str, Any]] = (),
 ) -> WorkOrder:
-    """受理: register a citizen's request as a new work order."""
+    """受理: register a citizen's request as a new work order.
+
+    ``suggested`` is what the intake screen showed the agent (智能派单: categories and scores);
+    it is recorded, not fingerprinted, so the same request retried gets the same order."""
     caller = _clean(
         {
             "name": caller_name,
@@ -291,12 +208,10 @@ def workorder_create(
         replayed = _replay_idempotent(who.username, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
-    # Recorded, not fingerprinted: the same request retried gets the same order either way.
-    shown = dispatch_selectors.recorded_suggestions(text)
-    if shown:
-        data["suggested"] = shown
+    if suggested:
+        data["suggested"] = [dict(s) for s in suggested]
     try:
-        with _write_transaction():
+        with store.write_transaction():
             order = _create(who, data)
             if idempotency_key:
                 IdempotencyKey.objects.create(
@@ -323,9 +238,9 @@ def _replay_idempotent(actor: str, key: str, fingerprint: str) -> WorkOrder | No
 
 def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
     lifecycle.decide(facts_of(None), Action.CREATE, who, data)
-    if not Category.objects.filter(code=data["category"], is_active=True).exists():
+    if not reference.category_is_active(data["category"]):
         raise GuardFailed("category", f"unknown or inactive category {data['category']!r}")
-    if data.get("area") and not Area.objects.filter(code=data["area"]).exists():
+    if data.get("area") and not reference.area_exists(data["area"]):
         raise GuardFailed("area", f"unknown area {data['area']!r}")
     at = clock.now()
     record = EventRecord(
@@ -338,11 +253,7 @@ def _create(who: Actor, data: dict[str, Any]) -> WorkOrder:
         data=data,
     )
     order = WorkOrder(number=record.order)
-    created = apply_event(None, record)
-    order.set_snapshot(created)
-    prev, digest = _link(order, record)
-    order.save()
-    _insert_event(order, record, created, prev, digest)
+    _append(order, record, apply_event(None, record))
     return order
 
 
@@ -361,7 +272,7 @@ def workorder_answer_directly(
     out, which must be active and valid today."""
 
     def check_article(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
-        if article is not None and dispatch_selectors.article_usable(article) is None:
+        if article is not None and reference.article_usable(article) is None:
             raise GuardFailed("article", f"knowledge article {article} is not in force")
         return {}
 
@@ -393,13 +304,13 @@ def workorder_dispatch(
     """
 
     def deadlines(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
-        if to_unit == center_code():
+        if to_unit == center_unit():
             raise GuardFailed("to_unit", "an order cannot be dispatched to the hotline center")
         _require_unit(to_unit, "to_unit")
         for code in assist:
             _require_unit(code, "assist")
         final_category = category or snap.category
-        if category and not Category.objects.filter(code=category, is_active=True).exists():
+        if category and not reference.category_is_active(category):
             raise GuardFailed("category", f"unknown or inactive category {category!r}")
         accept_hours, handle_days = sla_limits(category=final_category, urgency=snap.urgency)
         now, calendar = clock.now(), working_calendar()
@@ -423,7 +334,7 @@ def workorder_dispatch(
 
 
 def _catalogue_record(category: str, area: str, to_unit: str) -> dict[str, Any]:
-    route = dispatch_selectors.catalogue_route(category=category, area=area)
+    route = reference.catalogue_route(category=category, area=area)
     if route is None:
         return {}
     return {
@@ -495,15 +406,17 @@ def workorder_request_extension(
     order: WorkOrder | str,
     days: int,
     reason: str,
+    attachments: Sequence[CheckedFile] = (),
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """申请延期 by a number of working days."""
+    """申请延期 by a number of working days, with optional evidence files (附件)."""
     return _perform(
         actor=actor,
         order=order,
         action=Action.REQUEST_EXTENSION,
         data={"days": days, "reason": reason},
         expected_version=expected_version,
+        files=attachments,
     )
 
 
@@ -552,6 +465,7 @@ def workorder_request_return(
     reason: str,
     basis: str,
     suggested_unit: str,
+    attachments: Sequence[CheckedFile] = (),
     expected_version: int | None = None,
 ) -> WorkOrder:
     """申请退单: the unit says the order is not theirs, citing the basis and the right unit."""
@@ -567,6 +481,7 @@ def workorder_request_return(
         data={"reason": reason, "basis": basis, "suggested_unit": suggested_unit},
         expected_version=expected_version,
         prepare=check_unit,
+        files=attachments,
     )
 
 
@@ -613,15 +528,17 @@ def workorder_request_close(
     order: WorkOrder | str,
     result: str,
     evidence: Sequence[str] = (),
+    attachments: Sequence[CheckedFile] = (),
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """申请办结 with the result and evidence."""
+    """申请办结 with the result, evidence notes and optional evidence files (附件)."""
     return _perform(
         actor=actor,
         order=order,
         action=Action.REQUEST_CLOSE,
         data={"result": result, "evidence": list(evidence)},
         expected_version=expected_version,
+        files=attachments,
     )
 
 

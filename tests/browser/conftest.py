@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.models.signals import post_migrate
 
-from hotline.workorders.guard import install_event_guard, remove_event_guard
+from hotline.eventstore.guard import install_event_guard, remove_event_guard
 from tests.common.world import World, build_world
 
 REINSTALL = "reinstall-event-guard-after-flush"

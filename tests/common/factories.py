@@ -7,7 +7,7 @@ import factory
 
 from hotline.accounts.models import Unit, User
 from hotline.domain.lifecycle import Role
-from hotline.workorders.models import Category
+from hotline.reference.models import Category
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

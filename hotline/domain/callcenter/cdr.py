@@ -1,4 +1,4 @@
-"""The plain CDR CSV of DESIGN.md → the ``calls`` table.
+"""The plain CDR CSV of docs/design.md → the ``calls`` table.
 
 Columns: ``call_id, started_at, queued, wait_seconds, outcome, agent, talk_seconds`` (``queue``
 and ``caller`` may be added). Rows are checked one by one while streaming; a bad row is reported

@@ -1,4 +1,4 @@
-"""Call-center KPIs (话务指标) from a loaded :class:`CallLog`, as DESIGN.md defines them.
+"""Call-center KPIs (话务指标) from a loaded :class:`CallLog`, as docs/design.md defines them.
 
 Only calls that reached the queue and ended count as offered: a call that left in the IVR or is
 still waiting when the log ends is reported on its own line, never in a rate.
@@ -78,7 +78,7 @@ def ratio(part: float | None, whole: float | None) -> float | None:
 
 
 def call_rates(row: dict[str, Any]) -> dict[str, Any]:
-    """Add the DESIGN.md rates to a row of counts."""
+    """Add the docs/design.md rates to a row of counts."""
     return {
         **row,
         "connect_rate": ratio(row["answered"], row["offered"]),

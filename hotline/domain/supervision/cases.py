@@ -7,9 +7,13 @@ attached while the case is still being worked. Pure: the Django services follow 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from hotline.domain.chain import canonical_time, chain_hash
 
 
 class CaseState(StrEnum):
@@ -51,6 +55,71 @@ SANCTIONS = (
 )
 
 
+@dataclass(frozen=True)
+class CaseRecord:
+    """One step of a case, hash-chained like a work order's events."""
+
+    case: str
+    seq: int
+    at: datetime
+    action: CaseAction
+    actor: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def case_event_hash(record: CaseRecord, prev_hash: str) -> str:
+    body = {
+        "case": record.case,
+        "seq": record.seq,
+        "at": canonical_time(record.at),
+        "action": str(CaseAction(record.action)),
+        "actor": record.actor,
+        "data": record.data,
+    }
+    return chain_hash(body, prev_hash)
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """What the case row holds of its workflow, derived from its events alone."""
+
+    number: str
+    state: CaseState
+    version: int
+    confirmed: bool | None = None
+    closed_at: datetime | None = None
+    conclusion: str = ""
+
+
+def apply_case_event(snap: CaseSnapshot | None, record: CaseRecord) -> CaseSnapshot:
+    """Fold one step onto a case; raises CaseError for a step the workflow refuses."""
+    expected = 1 if snap is None else snap.version + 1
+    if record.seq != expected:
+        raise CaseError("seq", f"{record.seq} out of order (expected {expected})")
+    action = CaseAction(record.action)
+    if snap is None:
+        if action is not CaseAction.OPEN:
+            raise CaseError("action", "a case starts with open")
+        return CaseSnapshot(number=record.case, state=CaseState.OPEN, version=record.seq)
+    data = dict(record.data)
+    target = next_state(snap.state, action, {"confirmed": snap.confirmed, **data})
+    return CaseSnapshot(
+        number=snap.number,
+        state=target,
+        version=record.seq,
+        confirmed=bool(data["confirmed"]) if action is CaseAction.VERIFY else snap.confirmed,
+        closed_at=record.at if action is CaseAction.CLOSE else snap.closed_at,
+        conclusion=str(data["conclusion"]) if action is CaseAction.CLOSE else snap.conclusion,
+    )
+
+
+def replay_case(records: list[CaseRecord]) -> CaseSnapshot | None:
+    snap: CaseSnapshot | None = None
+    for record in records:
+        snap = apply_case_event(snap, record)
+    return snap
+
+
 class CaseError(ValueError):
     """A case action refused; ``field`` names what is wrong."""
 
@@ -75,7 +144,7 @@ class Sanction:
         }
 
 
-def next_state(state: CaseState, action: CaseAction, data: dict[str, Any]) -> CaseState:
+def next_state(state: CaseState, action: CaseAction, data: Mapping[str, Any]) -> CaseState:
     """The state after ``action``; raises CaseError when it is not allowed or data is wrong."""
     sources, target = TRANSITIONS[action]
     if state not in sources:
@@ -121,7 +190,7 @@ def sanctions(value: Any) -> list[Sanction]:
     return checked
 
 
-def _text(data: dict[str, Any], field: str) -> None:
+def _text(data: Mapping[str, Any], field: str) -> None:
     value = data.get(field)
     if not isinstance(value, str) or not value.strip():
         raise CaseError(field, "is required")

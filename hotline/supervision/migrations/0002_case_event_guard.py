@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from hotline.workorders.guard import install_event_guard
+from hotline.eventstore.guard import install_event_guard
 
 
 def install(apps, schema_editor):

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 
 from hotline.domain.lifecycle import Role
 from hotline.domain.policy import Audience
+from hotline.reference.models import Category
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.forms import order_create
@@ -24,7 +25,7 @@ from hotline.web.views.orders import (
     signed_in_user,
 )
 from hotline.workorders import selectors
-from hotline.workorders.models import Category, WorkOrder
+from hotline.workorders.models import WorkOrder
 
 SUBMIT_FIELDS = ("kind", "category", "text", "location", "caller_phone")
 

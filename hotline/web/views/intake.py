@@ -12,14 +12,13 @@ from hotline.callcenter.models import AgentStateChange
 from hotline.callcenter.selectors import agent_state_today
 from hotline.callcenter.services import agent_state_set
 from hotline.dispatch import selectors as dispatch_selectors
-from hotline.dispatch.models import Area
 from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
+from hotline.reference.models import Area, Category
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.forms import order_create
 from hotline.web.views.orders import order_rows, signed_in_user
 from hotline.workorders import selectors
-from hotline.workorders.models import Category
 
 INTAKE_FIELDS = (
     "kind",
@@ -56,7 +55,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         return render(request, "web/intake.html", _context(request, {"kind": "complaint"}, {}))
     try:
         order, values, errors = order_create(
-            actor=signed_in_user(request), data=request.POST, fields=INTAKE_FIELDS, channel="phone"
+            actor=signed_in_user(request),
+            data=request.POST,
+            fields=INTAKE_FIELDS,
+            channel="phone",
+            suggest=dispatch_selectors.recorded_suggestions,
         )
     except LifecycleError as exc:
         messages.error(request, str(exc))

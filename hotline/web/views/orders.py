@@ -19,14 +19,16 @@ from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain import lifecycle, policy
 from hotline.domain.lifecycle import Action, LifecycleError
 from hotline.domain.policy import Area, Audience, OrderField, StepPart
+from hotline.reference.models import Category
+from hotline.reference.selectors import working_calendar
 from hotline.web import labels
 from hotline.web.access import EVERYONE, for_roles, role_of
 from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
 from hotline.workorders import selectors, services
 from hotline.workorders.api import ACTIONS
-from hotline.workorders.attachments import CheckedFile, attachments_check, attachments_store
-from hotline.workorders.models import Category, WorkOrder
+from hotline.workorders.attachments import CheckedFile, attachments_check
+from hotline.workorders.models import WorkOrder
 
 PAGE_SIZE = 50
 # 待回访: closed by a unit, nobody has called the citizen back yet.
@@ -286,7 +288,7 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
 def working_hours_left(deadline: Any) -> float:
     """Working hours until ``deadline`` on the working calendar; negative once overdue."""
     now = clock.now()
-    calendar = services.working_calendar()
+    calendar = working_calendar()
     if deadline >= now:
         return calendar.working_time_between(now, deadline).total_seconds() / 3600
     return -calendar.working_time_between(deadline, now).total_seconds() / 3600
@@ -309,11 +311,10 @@ def order_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if payload is None:
         return order_detail(request, number, errors={action: errors})
     try:
-        files = _uploads(request, chosen)
-        with services.write_transaction():
-            updated = service(actor=user, order=order, **payload.dict())
-            if files:
-                attachments_store(actor=user, order=updated, seq=updated.version, files=files)
+        body = payload.dict()
+        if chosen in WITH_ATTACHMENTS:
+            body["attachments"] = _uploads(request, chosen)
+        service(actor=user, order=order, **body)
     except lifecycle.GuardFailed as exc:
         return order_detail(request, number, errors={action: {exc.field: exc.message}})
     except LifecycleError as exc:

@@ -1,4 +1,5 @@
-"""Admin for the dispatch catalogue (派单目录), areas and the knowledge base (知识库).
+"""Admin for reference data: categories, SLA policies, the working calendar, areas, the dispatch
+catalogue (派单目录) and the knowledge base (知识库).
 
 A catalogue change never edits a row: saving writes the next version through the service, so
 orders keep pointing at the rule that dispatched them.
@@ -12,9 +13,16 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from hotline.dispatch import services
-from hotline.dispatch.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.domain.lifecycle import GuardFailed
+from hotline.reference import services
+from hotline.reference.models import (
+    Area,
+    CalendarDay,
+    CatalogueEntry,
+    Category,
+    KnowledgeArticle,
+    SlaPolicy,
+)
 
 
 @admin.register(Area)
@@ -97,3 +105,22 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
     list_display = ("title", "category", "valid_from", "valid_to", "is_active", "updated_at")
     list_filter = ("is_active", "category")
     search_fields = ("title", "body")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "is_active")
+    search_fields = ("code", "name")
+    list_filter = ("is_active",)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "is_working", "note")
+    list_filter = ("is_working",)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("category", "urgency", "accept_hours", "handle_days")
+    list_filter = ("urgency",)

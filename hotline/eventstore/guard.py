@@ -1,6 +1,6 @@
 """Database triggers that make the event table append-only, on SQLite and PostgreSQL.
 
-Services never update or delete events; the triggers make sure nothing else does either, so only
+The store never updates or deletes events; the triggers make sure nothing else does either, so only
 someone who drops them (and leaves traces in the hash chain) can rewrite history.
 """
 
@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-# Append-only tables and the message a refused change gets.
-GUARDED = {
-    "workorders_workorderevent": "work-order events are append-only",
-    "supervision_caseevent": "supervision case events are append-only",
-}
+from hotline.eventstore.streams import registered_streams
+
+
+def guarded_tables() -> dict[str, str]:
+    """Append-only tables (every stream's events and what they seal) and the message a refused
+    change gets."""
+    tables: dict[str, str] = {}
+    for stream in registered_streams():
+        tables[stream.event_model._meta.db_table] = f"{stream.name} events are append-only"
+        for table in stream.append_only:
+            tables[table] = f"{stream.name} evidence ({table}) is append-only"
+    return tables
 
 
 def _sqlite(table: str, message: str, *, install: bool) -> list[str]:
@@ -56,7 +63,7 @@ def _statements(connection: Any, *, install: bool) -> list[str]:
     existing = set(connection.introspection.table_names())
     return [
         sql
-        for table, message in GUARDED.items()
+        for table, message in guarded_tables().items()
         if table in existing
         for sql in build(table, message, install=install)
     ]

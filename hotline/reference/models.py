@@ -1,7 +1,86 @@
+"""Reference data models.
+
+They were born in ``workorders`` and ``dispatch`` and moved here so that the spine depends on
+reference data and not on the apps built on top of it; the tables kept their names (``db_table``)
+so that existing databases move without copying a row.
+"""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
+
+from hotline.domain.lifecycle import Urgency
+
+
+def _choices(enum: Any) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum]
+
+
+class Category(models.Model):
+    """诉求分类; ``parent`` builds the multi-level taxonomy."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+    # Shown to citizens' apps (Open311 services): what the category covers, search words.
+    description = models.TextField(blank=True)
+    keywords = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        db_table = "workorders_category"
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class SlaPolicy(models.Model):
+    """时限: accept (签收) in working hours and handle (办理) in working days.
+
+    A row without category applies to every category of that urgency.
+    """
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    urgency = models.CharField(max_length=16, choices=_choices(Urgency), default=Urgency.NORMAL)
+    accept_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    handle_days = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        db_table = "workorders_slapolicy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="one_policy_per_pair"),
+            models.CheckConstraint(
+                condition=models.Q(accept_hours__gt=0, handle_days__gt=0),
+                name="sla_positive_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.urgency}"
+
+
+class CalendarDay(models.Model):
+    """工作日历调整: a day whose status differs from the installed national schedule, e.g. next
+    year's holidays and 调休 days once the State Council publishes them."""
+
+    day = models.DateField(unique=True)
+    is_working = models.BooleanField(help_text="上班 (working) or 放假 (day off)")
+    note = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "workorders_calendarday"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_working else '放假'} {self.note}"
 
 
 class Area(models.Model):
@@ -14,6 +93,7 @@ class Area(models.Model):
     )
 
     class Meta:
+        db_table = "dispatch_area"
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -51,6 +131,7 @@ class CatalogueEntry(models.Model):
     retired_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
+        db_table = "dispatch_catalogueentry"
         ordering = ["category", "area", "-version"]
         verbose_name_plural = "catalogue entries"
         constraints = [
@@ -81,6 +162,7 @@ class KnowledgeArticle(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "dispatch_knowledgearticle"
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.CheckConstraint(
