@@ -26,10 +26,12 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def chained_bytes(body: Mapping[str, Any], prev_hash: str) -> bytes:
-    """What :func:`chain_hash` hashes: the body's canonical JSON with ``prev_hash`` in it."""
-    return canonical_json({**body, "prev_hash": prev_hash})
+def sealed_digest(sealed: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of an event's fields that already include ``prev_hash``
+    (the hot path of ``events verify`` builds that mapping once, with no copy)."""
+    return hashlib.sha256(canonical_json(sealed)).hexdigest()
 
 
 def chain_hash(body: Mapping[str, Any], prev_hash: str) -> str:
-    return hashlib.sha256(chained_bytes(body, prev_hash)).hexdigest()
+    """The hash of an event with fields ``body`` following ``prev_hash``."""
+    return sealed_digest({**body, "prev_hash": prev_hash})

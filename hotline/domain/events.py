@@ -11,13 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from hotline.domain.chain import (
-    GENESIS_HASH,
-    canonical_json,
-    canonical_time,
-    chain_hash,
-    chained_bytes,
-)
+from hotline.domain.chain import GENESIS_HASH, canonical_json, canonical_time, sealed_digest
 from hotline.domain.lifecycle import Action, IllegalTransition, State, check_transition
 
 __all__ = [
@@ -30,6 +24,7 @@ __all__ = [
     "event_hash",
     "hashed_bytes",
     "replay",
+    "sealed_fields",
 ]
 
 
@@ -47,28 +42,54 @@ class EventRecord:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-def hashed_body(record: EventRecord) -> dict[str, Any]:
-    """The fields of an event that its hash seals (the interchange columns)."""
+def sealed_fields(
+    *,
+    order: str,
+    seq: int,
+    at: datetime,
+    action: str,
+    actor: str,
+    unit: str,
+    to_unit: str,
+    data: Any,
+    prev_hash: str,
+) -> dict[str, Any]:
+    """What an order event's hash seals: the interchange columns and the previous hash."""
     return {
-        "order": record.order,
-        "seq": record.seq,
-        "at": canonical_time(record.at),
-        "action": str(record.action),
-        "actor": record.actor,
-        "unit": record.unit,
-        "to_unit": record.to_unit,
-        "data": record.data,
+        "order": order,
+        "seq": seq,
+        "at": canonical_time(at),
+        "action": action,
+        "actor": actor,
+        "unit": unit,
+        "to_unit": to_unit,
+        "data": data,
+        "prev_hash": prev_hash,
     }
+
+
+def _sealed(record: EventRecord, prev_hash: str) -> dict[str, Any]:
+    return sealed_fields(
+        order=record.order,
+        seq=record.seq,
+        at=record.at,
+        action=str(record.action),
+        actor=record.actor,
+        unit=record.unit,
+        to_unit=record.to_unit,
+        data=record.data,
+        prev_hash=prev_hash,
+    )
 
 
 def hashed_bytes(record: EventRecord, prev_hash: str) -> bytes:
     """What :func:`event_hash` hashes: canonical JSON of the fields and the previous hash."""
-    return chained_bytes(hashed_body(record), prev_hash)
+    return canonical_json(_sealed(record, prev_hash))
 
 
 def event_hash(record: EventRecord, prev_hash: str) -> str:
     """SHA-256 over :func:`hashed_bytes`: each event seals its own fields and its predecessor."""
-    return chain_hash(hashed_body(record), prev_hash)
+    return sealed_digest(_sealed(record, prev_hash))
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ class Stream:
 
     ``head_model`` has ``number``, ``version`` and ``last_hash``; ``event_model`` has a foreign key
     ``head_key`` to it, ``seq``, ``prev_hash`` and ``hash``. ``record_hash`` hashes a domain record
-    onto the previous hash; ``row_hash`` does the same from the stored ``hashed_columns`` (raw
-    database values) and raises ValueError for content no record could have.
+    onto the previous hash; ``row_hash`` does the same from a raw row as verify reads it —
+    (number, version, last_hash, seq, *hashed_columns, prev_hash, hash) — and raises ValueError
+    for content no record could have.
     """
 
     name: str
@@ -50,7 +51,7 @@ class Stream:
     event_row: Callable[[Any, int, str, str], models.Model]
     record_hash: Callable[[Any, str], str]
     hashed_columns: tuple[str, ...]
-    row_hash: Callable[[str, int, Sequence[Any], str], str]
+    row_hash: Callable[[Sequence[Any], str], str]
     seals: tuple[SealCheck, ...] = ()
     append_only: tuple[str, ...] = ()  # further tables the triggers guard (sealed evidence)
 

@@ -75,35 +75,45 @@ def _tail(
     )
 
 
+def _tail_broken(stream: Stream, last: Any) -> Broken | None:
+    """The head row must record the last event walked: its seq as version, its hash as last."""
+    number, version, last_hash, seq, digest = last[0], last[1], last[2], last[3], last[-1]
+    if version == seq and last_hash == digest:
+        return None
+    return _tail(stream, number, version, last_hash, seq, digest)
+
+
 def stream_verify(stream: Stream) -> tuple[StreamCount, Broken | None]:
     """Walk one stream; (what was walked, the first broken event or None)."""
     events = heads = 0
     current: str | None = None
-    tail: tuple[str, int, str, int, str] | None = None
+    last: Any = None
     prev, expected_seq = GENESIS_HASH, 1
     row_hash, name = stream.row_hash, stream.name
-    for number, version, last_hash, seq, *values, stored_prev, digest in _rows(stream):
+    # Rows are indexed, not unpacked: the loop is generic over the streams' columns and hot.
+    for row in _rows(stream):
+        number, seq = row[0], row[3]
         if number != current:
-            if tail and (tail[1] != tail[3] or tail[2] != tail[4]):
-                return StreamCount(heads, events), _tail(stream, *tail)
+            if last is not None and (broken := _tail_broken(stream, last)):
+                return StreamCount(heads, events), broken
             current, prev, expected_seq, heads = number, GENESIS_HASH, 1, heads + 1
         if seq != expected_seq:
             reason = f"expected seq {expected_seq} (event missing)"
             return StreamCount(heads, events), Broken(name, number, seq, reason)
-        if stored_prev != prev:
+        if row[-2] != prev:
             reason = "prev_hash does not match the previous event (reordered, inserted or deleted)"
             return StreamCount(heads, events), Broken(name, number, seq, reason)
+        digest = row[-1]
         try:
-            matches = row_hash(number, seq, values, prev) == digest
+            matches = row_hash(row, prev) == digest
         except ValueError:
             matches = False
         if not matches:
             reason = "content does not match its hash (the event was changed)"
             return StreamCount(heads, events), Broken(name, number, seq, reason)
-        prev, expected_seq, events = digest, seq + 1, events + 1
-        tail = (number, version, last_hash, seq, digest)
-    if tail and (tail[1] != tail[3] or tail[2] != tail[4]):
-        return StreamCount(heads, events), _tail(stream, *tail)
+        prev, expected_seq, events, last = digest, seq + 1, events + 1, row
+    if last is not None and (broken := _tail_broken(stream, last)):
+        return StreamCount(heads, events), broken
     manager = stream.head_model._default_manager
     events_of = _foreign_key(stream).related_query_name()
     orphan = manager.filter(**{f"{events_of}__isnull": True})

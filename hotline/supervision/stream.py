@@ -14,8 +14,8 @@ def _event_row(record: CaseRecord, case_id: int, prev: str, digest: str) -> Case
     return CaseEvent.from_record(record, case_id=case_id, prev_hash=prev, hash=digest)
 
 
-def _row_hash(number: str, seq: int, values: Sequence[Any], prev: str) -> str:
-    at, action, actor, data = values
+def _row_hash(row: Sequence[Any], prev: str) -> str:
+    number, _, _, seq, at, action, actor, data, _, _ = row
     record = CaseRecord(number, seq, stored_time(at), CaseAction(action), actor, stored_json(data))
     return case_event_hash(record, prev)
 
