@@ -261,7 +261,7 @@ def test_dashboard_shows_the_last_report_while_a_new_one_is_computed(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hotline import caching
-    from hotline.web.views import tianyan
+    from hotline.supervision import selectors as supervision
 
     made: list[int] = []
 
@@ -269,24 +269,25 @@ def test_dashboard_shows_the_last_report_while_a_new_one_is_computed(
         made.append(1)
         return {"summary": {"findings": len(made)}, "findings": [], "units": []}
 
-    monkeypatch.setattr(tianyan, "database_report", report)
-    cache = tianyan._reports
+    monkeypatch.setattr(supervision, "database_report", report)
+    shown = supervision.supervision_report_cached
+    cache = supervision._reports
     with caching.refresher():  # as under `hotline serve`
-        assert tianyan.cached_report()["summary"]["findings"] == 1
-        assert tianyan.cached_report()["summary"]["findings"] == 1  # fresh: not recomputed
-        later = cache.now() + tianyan.REPORT_SECONDS + 1
+        assert shown()["summary"]["findings"] == 1
+        assert shown()["summary"]["findings"] == 1  # fresh: not recomputed
+        later = cache.now() + supervision.REPORT_SECONDS + 1
         monkeypatch.setattr(cache, "now", lambda: later)
-        assert tianyan.cached_report()["summary"]["findings"] == 1  # stale: shown again…
-        assert tianyan.cached_report()["summary"]["findings"] == 1
+        assert shown()["summary"]["findings"] == 1  # stale: shown again…
+        assert shown()["summary"]["findings"] == 1
         assert caching.refresh_due() == 1  # …while the refresh loop makes the next
-        assert tianyan.cached_report()["summary"]["findings"] == 2
+        assert shown()["summary"]["findings"] == 2
     assert made == [1, 1]
 
 
 def test_without_a_refresh_loop_a_stale_report_is_rebuilt_by_the_page(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hotline.web.views import tianyan
+    from hotline.supervision import selectors as supervision
 
     made: list[int] = []
 
@@ -294,11 +295,12 @@ def test_without_a_refresh_loop_a_stale_report_is_rebuilt_by_the_page(
         made.append(1)
         return {"summary": {"findings": len(made)}, "findings": [], "units": []}
 
-    monkeypatch.setattr(tianyan, "database_report", report)
-    assert tianyan.cached_report()["summary"]["findings"] == 1
-    later = tianyan._reports.now() + tianyan.REPORT_SECONDS + 1
-    monkeypatch.setattr(tianyan._reports, "now", lambda: later)
-    assert tianyan.cached_report()["summary"]["findings"] == 2
+    monkeypatch.setattr(supervision, "database_report", report)
+    shown = supervision.supervision_report_cached
+    assert shown()["summary"]["findings"] == 1
+    later = supervision._reports.now() + supervision.REPORT_SECONDS + 1
+    monkeypatch.setattr(supervision._reports, "now", lambda: later)
+    assert shown()["summary"]["findings"] == 2
 
 
 def test_an_agent_sets_their_own_state(world: World) -> None:

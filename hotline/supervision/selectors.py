@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 
 from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
+from hotline.caching import Cache
 from hotline.domain.supervision.eventlog import EventLog
 from hotline.supervision.models import CaseOrder, CaseSanction, SupervisionCase
 
@@ -136,3 +137,20 @@ def with_agent_findings(report: dict[str, Any]) -> dict[str, Any]:
     counts.update(finding["detector"] for finding in agents)
     summary["by_detector"] = dict(sorted(counts.items()))
     return report
+
+
+# -- the 天眼 dashboard's report -----------------------------------------------------------------
+
+REPORT_SECONDS = 120
+# The engine reads the whole log (a second or more on a city's database): under `hotline serve`
+# a page shows the last report and the refresh loop (hotline.web.warmup) computes the next.
+_reports: Cache[None, dict[str, Any]] = Cache(
+    name="supervision report", max_age=REPORT_SECONDS, serve_stale=True
+)
+
+
+def supervision_report_cached() -> dict[str, Any]:
+    """The database's supervision report, at most REPORT_SECONDS old when fresh; an older one is
+    shown until the refresh loop has the next. Callers check the reader may supervise."""
+    # database_report is looked up at call time, so a test can replace it.
+    return dict(_reports.get_or_build(None, build=lambda: database_report()))

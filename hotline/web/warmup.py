@@ -22,12 +22,12 @@ REFRESH_EVERY_SECONDS = 5.0
 
 def warm_caches() -> None:
     from hotline.dispatch import selectors as dispatch
-    from hotline.web.views.tianyan import cached_report
+    from hotline.supervision.selectors import supervision_report_cached
 
     dispatch.active_classifier()
     dispatch.duplicate_index()
     dispatch.knowledge_index()
-    cached_report()
+    supervision_report_cached()
 
 
 def refresh_forever(*, every: float, stop: threading.Event) -> None:

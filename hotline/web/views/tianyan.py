@@ -14,30 +14,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hotline.accounts.access import SUPERVISING_ROLES
-from hotline.caching import Cache
 from hotline.callcenter.models import AgentStateSpan, Call
 from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
-from hotline.supervision.selectors import case_list, database_report
+from hotline.supervision.selectors import case_list, supervision_report_cached
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.export import xlsx_response
 from hotline.web.views.orders import signed_in_user
 from hotline.workorders.models import WorkOrder
 
-REPORT_SECONDS = 120
 FINDINGS_PER_PAGE = 50
-# The engine reads the whole log (a second or more on a city's database): under `hotline serve`
-# a page shows the last report and the refresh loop (hotline.web.warmup) computes the next.
-_reports: Cache[None, dict[str, Any]] = Cache(
-    name="supervision report", max_age=REPORT_SECONDS, serve_stale=True
-)
-
-
-def cached_report() -> dict[str, Any]:
-    """The supervision report, at most REPORT_SECONDS old when fresh; an older one is shown
-    until the refresh loop has the next. Only supervisors' pages call this (``for_roles``)."""
-    # database_report is looked up at call time, so a test can replace it.
-    return dict(_reports.get_or_build(None, build=lambda: database_report()))
 
 
 def _call_center() -> list[dict[str, Any]]:
@@ -89,7 +75,7 @@ def _hotspots() -> dict[str, Any]:
 
 @for_roles(SUPERVISING_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    report = cached_report()
+    report = supervision_report_cached()
     findings = report.get("findings", [])
     detector = request.GET.get("detector", "")
     unit = request.GET.get("unit", "")
