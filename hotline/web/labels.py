@@ -30,6 +30,8 @@ CHANNELS = {
     "open311": "Open311",
     "import": "导入",
 }
+URGENCIES = {"normal": "一般", "urgent": "紧急"}
+
 ACTION_NAMES = {str(action): label for action, (_, _, label) in ACTIONS.items()} | {
     "create": "受理"
 }

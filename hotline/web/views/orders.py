@@ -19,6 +19,7 @@ from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain import lifecycle, policy
 from hotline.domain.lifecycle import Action, LifecycleError
 from hotline.domain.policy import Area, Audience, OrderField, StepPart
+from hotline.reference.models import Area as AdminArea
 from hotline.reference.models import Category
 from hotline.reference.selectors import working_calendar
 from hotline.web import labels
@@ -160,34 +161,44 @@ def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[st
 
 def order_facts(shown: dict[str, Any]) -> list[dict[str, str]]:
     """One row per order field the reader may see, in the policy's order; the fields it may not
-    see were left out of ``shown`` (policy.disclose), so they get no row at all."""
+    see were left out of ``shown`` (policy.disclose), so they get no row at all. Codes are shown
+    by their names (unit, category, area, state …)."""
+    names = _fact_names()
     facts = []
-    for field, names in policy.ATTRIBUTES.items():
-        if any(name in shown for name in names):
-            text = " / ".join(_fact_text(field, shown.get(name)) for name in names)
+    for field, attributes in policy.ATTRIBUTES.items():
+        if any(name in shown for name in attributes):
+            text = " / ".join(_fact_text(field, shown.get(a), names) for a in attributes)
             facts.append({"field": str(field), "label": labels.ORDER_FIELDS[field], "text": text})
     return facts
 
 
-# Fields shown by their Chinese names rather than their codes.
-FACT_NAMES = {
-    OrderField.STATE: labels.STATES,
-    OrderField.KIND: labels.KINDS,
-    OrderField.CHANNEL: labels.CHANNELS,
-}
+def _fact_names() -> dict[OrderField, dict[str, str]]:
+    """Fields shown by their Chinese names rather than their codes."""
+    units = dict(Unit.objects.values_list("code", "name"))
+    return {
+        OrderField.STATE: labels.STATES,
+        OrderField.KIND: labels.KINDS,
+        OrderField.CHANNEL: labels.CHANNELS,
+        OrderField.URGENCY: labels.URGENCIES,
+        OrderField.CATEGORY: dict(Category.objects.values_list("code", "name")),
+        OrderField.AREA: dict(AdminArea.objects.values_list("code", "name")),
+        OrderField.UNIT: units,
+        OrderField.ASSIST_UNITS: units,
+    }
 
 
-def _fact_text(field: OrderField, value: Any) -> str:
+def _fact_text(field: OrderField, value: Any, names: dict[OrderField, dict[str, str]]) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    if field in FACT_NAMES:
-        return FACT_NAMES[field].get(value, str(value))
+    named = names.get(field, {})
+    if isinstance(value, list | tuple):
+        return "、".join(named.get(str(v), str(v)) for v in value)
+    if isinstance(value, str) and value in named:
+        return named[value]
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, list | tuple):
-        return "、".join(map(str, value))
     return str(value)
 
 
