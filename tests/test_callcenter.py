@@ -234,6 +234,13 @@ def test_cli_import_reports_malformed_lines_and_refuses_a_second_run(tmp_path: P
     assert again.returncode == 2 and "already imported" in again.stderr
 
 
+def test_cli_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
+    migrate("m.sqlite3", cwd=tmp_path)
+    done = hotline("--db", "m.sqlite3", "callcenter", "import", "nope.log", cwd=tmp_path)
+    assert done.returncode == 2 and "nope.log: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.skipif(not (SHARED / "august_calls.csv").is_file(), reason="shared data absent")
 def test_real_bank_call_center_kpis(tmp_path: Path) -> None:
     import sys

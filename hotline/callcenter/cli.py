@@ -83,6 +83,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if problem := database_problem():
         return fail(problem)
+    for path in (args.file, args.shifts):
+        if path and not Path(path).is_file():
+            return fail(f"{path}: no such file")
     try:
         shifts = read_shifts(args.shifts) if args.shifts else None
         record = calllog_import(path=args.file, fmt=args.format, actor_name="cli", shifts=shifts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.db import transaction
 
@@ -17,6 +17,7 @@ from hotline.dispatch.selectors import model_path
 from hotline.dispatch.services import dispatch_model_train_from_db
 from hotline.open311.models import Open311Key
 from hotline.supervision.selectors import database_report
+from hotline.supervision.services import case_open, case_verify
 from hotline.workorders.models import WorkOrder
 
 LOGINS = [  # one per role, printed at the end
@@ -50,7 +51,39 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
         f"supervision: {report['summary']['findings']} findings on "
         f"{report['summary']['orders_flagged']} orders (天眼 dashboard: /tianyan/)\n"
     )
+    cases = cases_seed(findings=report["findings"], supervisor=users["supervisor"])
+    out.write(f"supervision cases (线索): {cases} opened from the planted culprits' findings\n")
     _print_logins(out=out, orders=WorkOrder.objects.count())
+
+
+# 线索 an inspector would open first: the planted culprits' rejected returns and closures.
+CASES = (
+    ("rejected_return", "退单依据不足被驳回，仍推诿不办"),
+    ("close_without_contact", "未联系诉求人即申请办结"),
+)
+CASE_FINDINGS = 3
+
+
+def cases_seed(*, findings: list[dict[str, Any]], supervisor: User) -> int:
+    """Open a case per planted pattern with its first findings and verify it (核实), so the
+    dashboard lists cases and ``events verify`` walks a case stream too."""
+    opened = 0
+    for detector, title in CASES:
+        chosen = [f for f in findings if f["detector"] == detector][:CASE_FINDINGS]
+        if not chosen:
+            continue
+        case = case_open(
+            actor=supervisor,
+            title=title,
+            units=sorted({f["unit"] for f in chosen if f.get("unit")}),
+            detector=detector,
+            findings=[
+                {k: f[k] for k in ("order", "detector", "explanation", "evidence")} for f in chosen
+            ],
+        )
+        case_verify(actor=supervisor, case=case, confirmed=True, note="经核实，情况属实")
+        opened += 1
+    return opened
 
 
 def _print_logins(*, out: TextIO, orders: int) -> None:

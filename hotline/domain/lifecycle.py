@@ -88,7 +88,6 @@ class Urgency(StrEnum):
     URGENT = "urgent"
 
 
-CENTER_ROLES = frozenset({Role.DISPATCHER})
 UNIT_ROLES = frozenset({Role.HANDLER, Role.UNIT_LEAD})
 
 

@@ -1,8 +1,8 @@
 """Every write to work orders goes through one function here (one door per change).
 
 Each ``workorder_<action>`` locks the order, asks the domain lifecycle whether the action is
-allowed, folds the new event onto the order with the domain projection, and writes both the row
-and the hash-chained event in one transaction.
+allowed, folds the new event onto the order with the domain projection, and hands row and event
+to the event store (hotline.eventstore), which chains the event and writes both in one transaction.
 """
 
 from __future__ import annotations
