@@ -25,7 +25,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file")
     p.set_defaults(func=cmd_import)
 
-    p = esub.add_parser("verify", parents=[common], help="re-walk the hash chain")
+    p = esub.add_parser(
+        "verify", parents=[common], help="re-walk every hash chain and re-read every attachment"
+    )
     p.set_defaults(func=cmd_verify)
 
 
