@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from hotline.domain.chain import GENESIS_HASH
 from hotline.domain.lifecycle import LifecycleError
@@ -122,16 +124,18 @@ def stream_append_many(
     return count
 
 
-def counter_next(model: type[models.Model], *, key: str) -> int:
-    """The next value of a named counter row (``key``, ``last``): one atomic UPDATE … RETURNING on
-    both databases, so concurrent writers never get the same number (unlike ``count() + 1``)."""
+def counter_next_of_day(model: type[models.Model], *, at: datetime) -> tuple[str, int]:
+    """(the local day of ``at`` as YYYYMMDD, the next number of that day) from a daily counter
+    model (``day``, ``last``): one atomic UPDATE … RETURNING on both databases, so concurrent
+    writers never get the same number (unlike ``count() + 1``)."""
+    day = timezone.localtime(at).strftime("%Y%m%d")
     table = model._meta.db_table
     bump = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"
     with connection.cursor() as cursor:
-        cursor.execute(bump, [key])
+        cursor.execute(bump, [day])
         row = cursor.fetchone()
-        if row is None:  # the first number under this key
-            model._default_manager.get_or_create(day=key)
-            cursor.execute(bump, [key])
+        if row is None:  # the first number of the day
+            model._default_manager.get_or_create(day=day)
+            cursor.execute(bump, [day])
             row = cursor.fetchone()
-    return int(row[0])
+    return day, int(row[0])

@@ -63,24 +63,16 @@ def _rows(stream: Stream) -> Iterator[tuple[Any, ...]]:
             yield from batch
 
 
-def _tail(
-    stream: Stream, number: str, version: int, last_hash: str, seq: int, digest: str
-) -> Broken:
-    return Broken(
-        stream.name,
-        number,
-        seq,
-        f"the chain ends at seq {seq} but the {stream.name} row records version {version}"
-        " (events deleted, appended or the row altered)",
-    )
-
-
 def _tail_broken(stream: Stream, last: Any) -> Broken | None:
     """The head row must record the last event walked: its seq as version, its hash as last."""
     number, version, last_hash, seq, digest = last[0], last[1], last[2], last[3], last[-1]
     if version == seq and last_hash == digest:
         return None
-    return _tail(stream, number, version, last_hash, seq, digest)
+    reason = (
+        f"the chain ends at seq {seq} but the {stream.name} row records version {version}"
+        " (events deleted, appended or the row altered)"
+    )
+    return Broken(stream.name, number, seq, reason)
 
 
 def stream_verify(stream: Stream) -> tuple[StreamCount, Broken | None]:

@@ -4,9 +4,8 @@ event and move the case row through the event store, in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
-
-from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.access import can_supervise
@@ -65,9 +64,9 @@ def _event(case: SupervisionCase, actor: User, action: CaseAction, data: dict[st
     store.stream_append(CASE_STREAM, head=case, records=[record], fields=_ROW_FIELDS)
 
 
-def _next_number(now: Any) -> str:
-    day = timezone.localtime(now).strftime("%Y%m%d")
-    return f"XS{day}{store.counter_next(CaseNumberCounter, key=day):04d}"
+def _next_number(now: datetime) -> str:
+    day, number = store.counter_next_of_day(CaseNumberCounter, at=now)
+    return f"XS{day}{number:04d}"
 
 
 def case_open(

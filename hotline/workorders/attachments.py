@@ -43,13 +43,17 @@ class CheckedFile:
         return hashlib.sha256(self.content).hexdigest()
 
     def sealed(self) -> dict[str, Any]:
-        """What the event records of the file, and so what its hash seals."""
-        return {
-            "name": self.name,
-            "content_type": self.content_type,
-            "size": len(self.content),
-            "sha256": self.sha256,
-        }
+        return sealed_entry(
+            name=self.name,
+            content_type=self.content_type,
+            size=len(self.content),
+            sha256=self.sha256,
+        )
+
+
+def sealed_entry(*, name: str, content_type: str, size: int, sha256: str) -> dict[str, Any]:
+    """What the event records of a file, and so what its hash seals."""
+    return {"name": name, "content_type": content_type, "size": size, "sha256": sha256}
 
 
 def attachment_check(*, name: str, content: bytes) -> CheckedFile:
@@ -178,12 +182,12 @@ def _attachment_broken(
     attachment: Attachment, entries: list[dict[str, Any]] | None
 ) -> Broken | None:
     number, seq = attachment.order.number, attachment.seq
-    record = {
-        "name": attachment.name,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-    }
+    record = sealed_entry(
+        name=attachment.name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+    )
     if entries is not None and record not in entries:
         reason = f"attachment {attachment.name} does not match what its event sealed"
         return Broken("order", number, seq, reason)

@@ -8,8 +8,7 @@ to the event store (hotline.eventstore), which chains the event and writes both 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +23,9 @@ from hotline.domain.events import EventRecord, OrderSnapshot, apply_event, canon
 from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
 from hotline.eventstore import store
 from hotline.eventstore.store import VersionConflict as VersionConflict  # raised to callers
+
+# Several changes that must land together (an imported row) share the event store's transaction.
+from hotline.eventstore.store import write_transaction as write_transaction
 from hotline.reference import selectors as reference
 from hotline.reference.selectors import sla_limits, working_calendar
 from hotline.workorders.attachments import CheckedFile, attachments_sealed, attachments_store
@@ -137,15 +139,8 @@ def _iso(moment: datetime) -> str:
 
 def _next_number(at: datetime) -> str:
     """Next number of the day (2026112700001), from the day's counter row."""
-    day = timezone.localtime(at).strftime("%Y%m%d")
-    return f"{day}{store.counter_next(OrderNumberCounter, key=day):05d}"
-
-
-@contextmanager
-def write_transaction() -> Iterator[None]:
-    """One transaction around several changes that must land together (e.g. an imported row)."""
-    with store.write_transaction():
-        yield
+    day, number = store.counter_next_of_day(OrderNumberCounter, at=at)
+    return f"{day}{number:05d}"
 
 
 def _require_unit(code: str, field: str) -> None:
