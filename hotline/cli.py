@@ -169,8 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup(db=db)
     try:
         return int(args.func(args))
-    except ValueError as exc:  # e.g. an unknown file extension
+    except ValueError as exc:  # InputError (hotline.domain.inputs), an unknown file extension
         return fail(str(exc))
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}")
 
 
 if __name__ == "__main__":

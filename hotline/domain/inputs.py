@@ -1,0 +1,143 @@
+"""The one input-error path for everything read from outside: files, lines, fields.
+
+Every importer and parser (events import, queue_log, CDR, request import and its mapping,
+dispatch CSVs, call-center import) raises :class:`InputError`; the CLI prints it as one line
+naming the file, the line and the field, and exits 2 having written nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# A line longer than this is not a log line: refuse it rather than hold it in memory.
+MAX_LINE_BYTES = 1 << 20
+# Nesting deeper than this in a JSON value is hostile, not data.
+MAX_JSON_DEPTH = 20
+
+
+class InputError(ValueError):
+    """Bad input, located: ``source:line: field: message`` (each part when known)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = str(source) if source is not None else None
+        self.line = line
+        self.field = field
+
+    def located(self, *, source: str | Path | None = None, line: int | None = None) -> InputError:
+        """The same error, placed in a file and line (keeps what it already knew)."""
+        return InputError(
+            self.message,
+            source=self.source or (str(source) if source is not None else None),
+            line=self.line if self.line is not None else line,
+            field=self.field,
+        )
+
+    def __str__(self) -> str:
+        place = ""
+        if self.source:
+            place = self.source + (f":{self.line}" if self.line is not None else "") + ": "
+        elif self.line is not None:
+            place = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{place}{field}{self.message}"
+
+
+def input_file(path: str | Path) -> Path:
+    """The path of a file to read, or an InputError saying why it cannot be one."""
+    source = Path(path)
+    if not source.exists():
+        raise InputError("no such file", source=source)
+    if source.is_dir():
+        raise InputError("is a directory, not a file", source=source)
+    if not source.is_file():
+        raise InputError("is not a regular file", source=source)
+    return source
+
+
+def output_file(path: str | Path) -> Path:
+    """The path of a file to write, refused when it names a directory or an unwritable place."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("is a directory; give a file name to write", source=target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{parent} is not a directory", source=target)
+    return target
+
+
+def text_lines(
+    path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES, encoding: str = "utf-8-sig"
+) -> Iterator[tuple[int, str]]:
+    """(line number, text without the newline) for each line of a UTF-8 text file.
+
+    Non-UTF-8 bytes and over-long lines are named by their line number.
+    """
+    source = input_file(path)
+    with source.open("rb") as raw:
+        number = 0
+        while True:
+            chunk = raw.readline(max_line_bytes + 1)
+            if not chunk:
+                return
+            number += 1
+            if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
+                raise InputError(
+                    f"line longer than {max_line_bytes:,} bytes", source=source, line=number
+                )
+            try:
+                text = chunk.decode(encoding if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=source, line=number
+                ) from None
+            yield number, text.rstrip("\r\n")
+
+
+def utf8_text(path: str | Path, *, max_bytes: int | None = None) -> str:
+    """A whole UTF-8 text file, or an InputError naming the first bad line."""
+    source = input_file(path)
+    data = source.read_bytes()
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(f"file larger than {max_bytes:,} bytes", source=source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8 text", source=source, line=line) from None
+
+
+def json_depth_ok(value: Any, *, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed JSON value nests no deeper than ``limit``."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return True
+
+
+def finite_number(value: Any, *, field: str, low: float, high: float) -> float:
+    """A real number within [low, high]: not a bool, not NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"must be a number, got {type(value).__name__}", field=field)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError("must be a finite number", field=field)
+    if not low <= value <= high:
+        raise InputError(f"must be between {low:g} and {high:g}, got {value:g}", field=field)
+    return float(value)
