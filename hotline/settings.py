@@ -108,6 +108,10 @@ if os.environ.get("DATABASE_URL"):
     DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
     }
+    if _TEST_DB_TAG:
+        _base = DATABASES["default"]["NAME"]
+        _tag = "".join(c if c.isalnum() else "_" for c in _TEST_DB_TAG)
+        DATABASES["default"]["TEST"] = {"NAME": f"test_{_base}{_tag}"}
 else:
     DATABASES = {"default": _sqlite(os.environ.get("HOTLINE_DB", str(VAR_DIR / "hotline.sqlite3")))}
 
