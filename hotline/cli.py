@@ -58,6 +58,23 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def secret_key_problem() -> str | None:
+    """Why the server must not start with this SECRET_KEY, or None (see hotline.settings)."""
+    from django.conf import settings
+
+    if settings.HOTLINE_DEMO:
+        return None
+    if not settings.HOTLINE_SECRET_KEY_CONFIGURED:
+        return (
+            "HOTLINE_SECRET_KEY is not set: set it to a long random string (e.g. the output of"
+            " `python -c 'import secrets; print(secrets.token_urlsafe(50))'`) and keep it"
+            " secret; `hotline demo` needs none"
+        )
+    if len(settings.SECRET_KEY) < 50 or len(set(settings.SECRET_KEY)) < 5:
+        return "HOTLINE_SECRET_KEY is too short: use at least 50 random characters"
+    return None
+
+
 def serve(*, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
@@ -71,6 +88,8 @@ def serve(*, host: str, port: int, threads: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if problem := secret_key_problem():
+        return fail(problem)
     serve(host=args.host, port=args.port, threads=args.threads)
     return 0
 
@@ -104,6 +123,7 @@ def _app_commands() -> list[AddCommands]:
     from hotline.accounts import cli as accounts
     from hotline.callcenter import cli as callcenter
     from hotline.dispatch import cli as dispatch
+    from hotline.eventstore import cli as eventstore
     from hotline.exchange import cli as exchange
     from hotline.notify import cli as notify
     from hotline.supervision import cli as supervision
@@ -117,6 +137,7 @@ def _app_commands() -> list[AddCommands]:
         callcenter.add_commands,  # callcenter
         dispatch.add_commands,  # dispatch
         accounts.add_commands,  # token
+        eventstore.add_commands,  # backup, restore
     ]
 
 
@@ -164,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     db = getattr(args, "db", None)
+    if args.command == "demo":
+        os.environ["HOTLINE_DEMO"] = "1"  # before the settings load: see hotline.settings
     if args.command == "demo" and not db and not os.environ.get("DATABASE_URL"):
         db = _fresh_demo_db()
     _setup(db=db)

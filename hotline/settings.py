@@ -2,20 +2,31 @@
 
 - ``DATABASE_URL`` (e.g. ``postgres://user:pw@127.0.0.1:5432/hotline``) for production;
 - otherwise ``HOTLINE_DB`` (a SQLite file path, default ``var/hotline.sqlite3``);
-- ``HOTLINE_SECRET_KEY``, ``HOTLINE_DEBUG``, ``HOTLINE_ALLOWED_HOSTS``.
+- ``HOTLINE_SECRET_KEY``, ``HOTLINE_DEBUG``, ``HOTLINE_ALLOWED_HOSTS``;
+- ``HOTLINE_TLS=1`` when the site is served over HTTPS (Secure cookies, HSTS, redirect to HTTPS);
+- ``HOTLINE_DEMO=1`` (``hotline demo`` sets it): the demo city, see "Secrets" below.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from typing import Any
 
 import dj_database_url
+from django.utils.csp import CSP
 
 from hotline.paths import VAR_DIR
 
-SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# Secrets. SECRET_KEY signs sessions and keys the tracking codes (查询码), so a key anyone can read
+# lets anyone compute any order's code. There is no fixed fallback: without HOTLINE_SECRET_KEY
+# this process makes a random key of its own, which dies with it (sessions and codes shown
+# end with the process). `hotline serve` refuses to start on such a key unless HOTLINE_DEMO=1,
+# the demo city (`hotline demo` sets it itself), whose database is thrown away on every start.
+HOTLINE_DEMO = os.environ.get("HOTLINE_DEMO", "0") == "1"
+HOTLINE_SECRET_KEY_CONFIGURED = bool(os.environ.get("HOTLINE_SECRET_KEY"))
+SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = os.environ.get("HOTLINE_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("HOTLINE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -27,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' JavaScript locally: hotline networks are often offline
+    "hotline.eventstore",
     "hotline.accounts",
     "hotline.reference",
     "hotline.workorders",
@@ -37,15 +49,21 @@ INSTALLED_APPS = [
     "hotline.dispatch",
     "hotline.web",
     "axes",  # lockout after repeated failed log-ins
+    "django_otp",  # 二次验证: TOTP codes from an authenticator app, static recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hotline.web.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -55,10 +73,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# 登录锁定: five failures for one user name from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = 5
+# 登录锁定, three limits over the same 15 minutes (hotline.accounts.lockout):
+# - 5 failures for one user name from one address (a mistyped password, a guesser);
+# - 10 failures for one user name from any addresses (guessing spread over many addresses);
+# - 20 failures from one address whatever the user names (password spraying: a few tries at
+#   each of many users). A call center behind one NAT address may list it in AXES_IP_WHITELIST.
+# A locked user's API tokens stop working too, until the lock ends.
+HOTLINE_LOCKOUT_LIMITS: list[tuple[tuple[str, ...], int]] = [
+    (("username", "ip_address"), 5),
+    (("username",), 10),
+    (("ip_address",), 20),
+]
+AXES_HANDLER = "hotline.accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = 5  # the first limit; the handler scales the others to it
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [list(fields) for fields, _ in HOTLINE_LOCKOUT_LIMITS]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
@@ -143,6 +172,98 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"  # never served directly: downloads go through a view that checks scope
 HOTLINE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+
+# Logs: Django's own set-up (django.utils.log.DEFAULT_LOGGING) plus a stderr handler for every
+# other logger (hotline, waitress) in place of Python's last resort, and on every handler a filter
+# that masks phone, ID and card numbers and e-mail addresses (request paths carry what citizens
+# typed).
+_MASK = ["mask_personal_data"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "mask_personal_data": {"()": "hotline.logging_masking.MaskPersonalData"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "require_debug_true": {"()": "django.utils.log.RequireDebugTrue"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+        "plain": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "level": "INFO",
+            "filters": ["require_debug_true", *_MASK],
+            "class": "logging.StreamHandler",
+        },
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": _MASK,
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false", *_MASK],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+        "stderr": {
+            "level": "WARNING",
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": _MASK,
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
+}
+
+# 存证锚点: the center's Ed25519 private key (a PEM file; `hotline events anchor-key --out FILE`
+# makes one) signs the anchors; without it none is written. Copies of each go to the folder.
+HOTLINE_ANCHOR_KEY = os.environ.get("HOTLINE_ANCHOR_KEY", "")
+HOTLINE_ANCHOR_DIR = VAR_DIR / "anchors"
+
+# API tokens expire this many days after they are issued (`hotline token USER` prints the date).
+HOTLINE_TOKEN_DAYS = 90
+# Guessing limits per client address, on Django's cache (one process: waitress threads share it):
+# 10 wrong tracking codes (查询码) or 10 unknown Open311 api_keys in 10 minutes → 429 until the
+# window ends.
+HOTLINE_TRACK_THROTTLE = {"failures": 10, "seconds": 600}
+HOTLINE_OPEN311_KEY_THROTTLE = {"failures": 10, "seconds": 600}
+# 二次验证 (TOTP): required for supervisors and admins, optional for everyone else.
+OTP_TOTP_ISSUER = "12345 Hotline"
+
+# Content-Security-Policy: scripts only from this site (every script is a static file, none
+# inline), no plugins, no framing. Inline styles stay allowed: htmx adds its indicator style and
+# the API docs (Swagger UI) style elements from script.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# HTTPS (HOTLINE_TLS=1): TLS ends at a reverse proxy in front of waitress, which must set
+# X-Forwarded-Proto (and strip it from clients). Cookies only over HTTPS, HSTS for a year.
+HOTLINE_TLS = os.environ.get("HOTLINE_TLS", "0") == "1"
+if HOTLINE_TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

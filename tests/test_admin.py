@@ -8,6 +8,7 @@ from django.test import Client
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import State
 from hotline.reference.models import SlaPolicy
+from tests.common.second_factor import force_login_verified
 from tests.common.world import World
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(world: World) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser(username="root", password="x"))
-    return client
+    root = User.objects.create_superuser(username="root", password="x")
+    return force_login_verified(Client(), root)  # admins sign in with a second factor
 
 
 @pytest.mark.parametrize(

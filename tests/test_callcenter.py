@@ -228,7 +228,7 @@ def test_cli_import_reports_malformed_lines_and_refuses_a_second_run(tmp_path: P
     migrate("i.sqlite3", cwd=tmp_path)
     first = hotline("--db", "i.sqlite3", "callcenter", "import", "q.log", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "q.log:2: unknown event" in first.stderr
+    assert "q.log:2: event: unknown event" in first.stderr
     assert "1 new calls" in first.stdout and "1 malformed lines" in first.stdout
     again = hotline("--db", "i.sqlite3", "callcenter", "import", "q.log", cwd=tmp_path)
     assert again.returncode == 2 and "already imported" in again.stderr

@@ -105,7 +105,7 @@ def test_bad_import_names_lines_and_imports_nothing(tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite3"
     migrate(db, cwd=tmp_path)
     done = hotline("events", "import", str(bad), "--db", str(db), cwd=tmp_path)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "line 2" in done.stderr and "teleport" in done.stderr
     assert "nothing imported" in done.stderr
     with sqlite3.connect(db) as conn:

@@ -23,6 +23,7 @@ from hotline.reference.models import Area, CatalogueEntry, KnowledgeArticle
 from hotline.workorders import services as orders
 from hotline.workorders.models import WorkOrder
 from tests.common.factories import CategoryFactory
+from tests.common.second_factor import force_login_verified
 from tests.common.world import World
 from tests.domain.test_dispatch import SYNTHETIC, synthetic
 from tests.test_api import Api
@@ -139,8 +140,9 @@ def test_unknown_area_is_refused_at_intake(city: World) -> None:
 
 
 def test_admin_edits_write_versions(city: World) -> None:
-    client = Client()
-    client.force_login(User.objects.create_superuser(username="root", password="x"))
+    client = force_login_verified(
+        Client(), User.objects.create_superuser(username="root", password="x")
+    )
     entry = CatalogueEntry.objects.get(category="water", is_current=True)
     response = client.post(
         f"/admin/reference/catalogueentry/{entry.pk}/change/",

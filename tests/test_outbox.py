@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from hotline import clock
 from hotline.domain.lifecycle import State
 from hotline.notify import services as delivery
 from hotline.notify.backends import MemoryBackend
 from hotline.notify.models import OutboxMessage
+from hotline.web.views.citizen import tracking_code
 from hotline.workorders import services as s
 from hotline.workorders.models import WorkOrder
 from tests.common.world import World
@@ -34,6 +36,14 @@ def test_creating_an_order_queues_the_receipt_with_the_event(world: World) -> No
     assert sms.body.startswith("【12345】您的诉求已受理") and order.number in sms.body
     assert (email.channel, email.recipient) == ("email", "li@example.com")
     assert sms.event.order_id == order.pk and sms.event.action == "create"
+
+
+def test_the_receipt_carries_the_tracking_code_that_opens_the_order(world: World) -> None:
+    order = world.create()
+    sms = OutboxMessage.objects.get(channel="sms")
+    code = tracking_code(order.number)
+    assert f"查询码 {code}" in sms.body
+    assert Client().get("/track/", {"code": code}).status_code == 200
 
 
 def test_no_event_no_message_and_no_message_without_its_event(world: World) -> None:

@@ -26,6 +26,7 @@ from hotline.workorders import services as s
 from hotline.workorders.api import OrderOut
 from hotline.workorders.attachments import attachment_check
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from tests.common.second_factor import force_login_verified
 from tests.common.world import World
 
 pytestmark = pytest.mark.django_db
@@ -161,9 +162,7 @@ def api_get(user: User, path: str) -> Any:
 
 
 def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return force_login_verified(Client(), user)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -17,15 +17,14 @@ from hotline.accounts.models import User
 from hotline.domain.lifecycle import State
 from hotline.web.views.citizen import tracking_code
 from hotline.workorders.models import WorkOrder
+from tests.common.second_factor import force_login_verified, password_login
 from tests.common.world import World
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return force_login_verified(Client(), user)
 
 
 def act(client: Client, number: str, action: str, **fields: Any) -> Any:
@@ -48,8 +47,7 @@ def test_login_takes_each_role_home(world: World) -> None:
     }
     for username, home in homes.items():
         client = Client()
-        response = client.post("/login/", {"username": username, "password": "pw"})
-        assert response.status_code == 302
+        password_login(client, username)  # supervisor and admin: enrol an app on the way
         assert client.get("/").url == home
         assert client.get(home).status_code == 200
 

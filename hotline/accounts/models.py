@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from hotline.caching import Cache
 from hotline.domain.lifecycle import Role
@@ -47,13 +50,20 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def token_expiry() -> datetime:
+    """When a token issued now expires: HOTLINE_TOKEN_DAYS on (real time, not the demo clock)."""
+    return timezone.now() + timedelta(days=float(settings.HOTLINE_TOKEN_DAYS))
+
+
 class ApiToken(models.Model):
-    """Bearer token for the API; only its SHA-256 is stored."""
+    """Bearer token for the API; only its SHA-256 is stored. It works until it expires, is
+    revoked, or its user is deactivated or locked out (登录锁定)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=token_expiry)
     revoked = models.BooleanField(default=False)
 
     def __str__(self) -> str:
@@ -67,31 +77,38 @@ class ApiToken(models.Model):
     @classmethod
     def user_for(cls, raw: str) -> User | None:
         """The token's user. Answers are kept for TOKEN_CACHE_SECONDS, so a revoked token or a
-        deactivated user stops working within that time (at once in the process that changed it,
-        see hotline.accounts.signals). An unknown bearer string is looked up every time and never
-        kept: strings an attacker sends cannot fill the cache or push real tokens out of it."""
+        deactivated or locked-out user stops working within that time (at once in the process that
+        made the change or saw the lock-out: see hotline.accounts.signals); the expiry is checked
+        on every use. An unknown bearer string is looked up every time and
+        never kept: strings an attacker sends cannot fill the cache or push real tokens out."""
         digest = _digest(raw)
-        user = _tokens.get(digest)
-        if user is None:
-            user = cls._live_user(digest)
-            if user is not None:
-                _tokens.put(digest, value=user)
-        return user
+        kept = _tokens.get(digest)
+        if kept is None:
+            kept = cls._live_user(digest)
+            if kept is not None:
+                _tokens.put(digest, value=kept)
+        if kept is None or kept[1] <= timezone.now():
+            return None
+        return kept[0]
 
     @classmethod
-    def _live_user(cls, digest: str) -> User | None:
+    def _live_user(cls, digest: str) -> tuple[User, datetime] | None:
+        from hotline.accounts.lockout import username_locked
+
         token = (
             cls.objects.select_related("user__unit")
             .filter(digest=digest, revoked=False, user__is_active=True)
             .first()
         )
-        return token.user if token else None
+        if token is None or username_locked(token.user.username):
+            return None
+        return token.user, token.expires_at
 
 
 TOKEN_CACHE_SECONDS = 30.0
 TOKEN_CACHE_SIZE = 1024
 # Keyed by the token's SHA-256, never the token itself.
-_tokens: Cache[str, User] = Cache(
+_tokens: Cache[str, tuple[User, datetime]] = Cache(
     name="API token users", max_age=TOKEN_CACHE_SECONDS, max_size=TOKEN_CACHE_SIZE
 )
 

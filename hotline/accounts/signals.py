@@ -1,7 +1,9 @@
-"""Changes to users, units and tokens drop this process's cached token answers at once."""
+"""Changes to users, units and tokens, and lock-outs, drop this process's cached token answers
+at once."""
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -12,4 +14,10 @@ from hotline.accounts.models import ApiToken, Unit, User, forget_tokens
 @receiver([post_save, post_delete], sender=User)
 @receiver([post_save, post_delete], sender=Unit)
 def _forget_cached_tokens(sender: type, **kwargs: Any) -> None:
+    forget_tokens()
+
+
+@receiver(user_locked_out)
+def _forget_tokens_of_locked_out(sender: Any, **kwargs: Any) -> None:
+    """登录锁定 stops the locked user's API tokens too: the next use looks the lock up."""
     forget_tokens()

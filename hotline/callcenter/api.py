@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from hotline.accounts.access import supervisor_of
 from hotline.accounts.models import User
+from hotline.api_common import answers
 from hotline.callcenter import selectors
 
 router = Router(tags=["call center"])
@@ -50,7 +51,7 @@ def _supervisor(request: HttpRequest) -> User:
     return supervisor_of(request, "call-center data")
 
 
-@router.get("/callcenter/findings", response=list[FindingOut])
+@router.get("/callcenter/findings", response=answers({200: list[FindingOut]}))
 def finding_list(request: HttpRequest, query: Query[FindingQuery]) -> object:
     findings = selectors.agent_finding_list(
         user=_supervisor(request),
@@ -60,6 +61,6 @@ def finding_list(request: HttpRequest, query: Query[FindingQuery]) -> object:
     return findings.select_related("source")[: query.limit]
 
 
-@router.get("/callcenter/imports", response=list[ImportOut])
+@router.get("/callcenter/imports", response=answers({200: list[ImportOut]}))
 def import_list(request: HttpRequest) -> object:
     return selectors.calllog_import_list(user=_supervisor(request))[:100]

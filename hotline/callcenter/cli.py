@@ -11,10 +11,13 @@ from typing import Any
 from hotline.cli_database import database_problem
 from hotline.cli_output import fail, write_json
 from hotline.domain import erlang
-from hotline.domain.callcenter.cdr import CallLogInputError
-from hotline.domain.callcenter.kpi import KpiInputError, KpiOptions, parse_interval
+from hotline.domain.callcenter.calllog import MAX_CALL_SECONDS
+from hotline.domain.callcenter.kpi import KpiOptions, parse_interval
+from hotline.domain.callcenter.plan import MAX_CALLS_PER_INTERVAL
+from hotline.domain.inputs import InputError, finite_number, output_file
 
 SHOWN_MALFORMED = 20
+SHOWN_WARNINGS = 20
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -68,13 +71,24 @@ def _target_options(p: argparse.ArgumentParser) -> None:
 
 
 def _print_malformed(report: dict[str, Any]) -> None:
-    if not report["malformed"]:
-        return
-    print(f"{report['malformed']} malformed line(s), not used:", file=sys.stderr)
-    for bad in report["malformed_lines"][:SHOWN_MALFORMED]:
-        print(f"  {report['source']}:{bad['line']}: {bad['problem']}", file=sys.stderr)
-    if report["malformed"] > SHOWN_MALFORMED:
-        print(f"  … and {report['malformed'] - SHOWN_MALFORMED} more", file=sys.stderr)
+    """Lines left out, then lines kept with a warning: each named by file, line and field."""
+    if report["malformed"]:
+        print(f"{report['malformed']} malformed line(s), not used:", file=sys.stderr)
+        for bad in report["malformed_lines"][:SHOWN_MALFORMED]:
+            field = f"{bad['field']}: " if bad.get("field") else ""
+            print(f"  {report['source']}:{bad['line']}: {field}{bad['problem']}", file=sys.stderr)
+        if report["malformed"] > SHOWN_MALFORMED:
+            print(f"  … and {report['malformed'] - SHOWN_MALFORMED} more", file=sys.stderr)
+    total = report.get("warnings_total", 0)
+    if total:
+        print(f"{total} warning(s), the calls counted:", file=sys.stderr)
+        for warning in report["warnings"][:SHOWN_WARNINGS]:
+            print(
+                f"  {report['source']}:{warning['line']}: {warning['field']}: {warning['message']}",
+                file=sys.stderr,
+            )
+        if total > SHOWN_WARNINGS:
+            print(f"  … and {total - SHOWN_WARNINGS} more", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -83,20 +97,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if problem := database_problem():
         return fail(problem)
-    for path in (args.file, args.shifts):
-        if path and not Path(path).is_file():
-            return fail(f"{path}: no such file")
     try:
         shifts = read_shifts(args.shifts) if args.shifts else None
         record = calllog_import(path=args.file, fmt=args.format, actor_name="cli", shifts=shifts)
-    except (CallLogInputError, AlreadyImported) as exc:
+    except (InputError, AlreadyImported) as exc:
         return fail(str(exc))
     _print_malformed(record.report)
     print(
         f"imported {args.file} ({record.format}): {record.lines} lines, "
         f"{record.calls_added} new calls ({record.calls_already_known} already known), "
         f"{record.spans_added} agent-state spans, {record.findings.count()} agent findings, "
-        f"{record.malformed} malformed lines"
+        f"{record.malformed} malformed lines, {record.report.get('warnings_total', 0)} warnings"
     )
     return 0
 
@@ -110,6 +121,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     from hotline.domain.callcenter.shifts import read_shifts
 
     try:
+        output_file(args.json)  # refused before the work, not after it
         options = KpiOptions(
             interval_minutes=parse_interval(args.interval),
             target_seconds=args.target_seconds,
@@ -119,7 +131,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         shifts = read_shifts(args.shifts) if args.shifts else None
         fmt, path = ("queue_log", args.queue_log) if args.queue_log else ("cdr", args.cdr)
         log = callcenter.load(path, fmt=fmt, tz=settings.TIME_ZONE)
-    except (CallLogInputError, KpiInputError, erlang.StaffingInputError) as exc:
+    except InputError as exc:
         return fail(str(exc))
     report = kpi_report(log, options, order_call_ids=_order_call_ids())
     findings = agent_findings(log, shifts)
@@ -171,9 +183,36 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
         f"{len(report['intervals'])} intervals, {len(report['agents'])} agents, "
         f"{len(report['findings'])} findings → {out}"
     )
+    if report["warnings_total"]:
+        console.print(
+            f"{report['warnings_total']} line(s) with warnings, the calls counted: see "
+            f'"warnings" in {out}',
+            highlight=False,
+        )
+
+
+def _check_staff_args(args: argparse.Namespace) -> None:
+    """Numbers from the command line, bounded: NaN or 10^300 would hang or crash Erlang C."""
+    output_file(args.json)
+    bounds = [
+        ("--interval-minutes", args.interval_minutes, 1, 24 * 60),
+        ("--target-seconds", args.target_seconds, 0, 3600),
+        ("--service-level", args.service_level, 0, 1),
+        ("--shrinkage", args.shrinkage, 0, 1),
+    ]
+    if args.calls is not None:
+        bounds.append(("--calls", args.calls, 0, MAX_CALLS_PER_INTERVAL))
+    if args.aht_seconds is not None:
+        bounds.append(("--aht-seconds", args.aht_seconds, 0, MAX_CALL_SECONDS))
+    for name, value, low, high in bounds:
+        finite_number(value, field=name, low=low, high=high)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
+    try:
+        _check_staff_args(args)
+    except InputError as exc:
+        return fail(str(exc))
     if args.plan:
         return _staff_plan(args)
     if args.aht_seconds is None:
@@ -213,7 +252,7 @@ def _staff_plan(args: argparse.Namespace) -> int:
             service_level=args.service_level,
             shrinkage=args.shrinkage,
         )
-    except (CallLogInputError, erlang.StaffingInputError) as exc:
+    except InputError as exc:
         return fail(str(exc))
     write_json(args.json, result)
     print(
@@ -227,8 +266,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from hotline.domain.callcenter.shifts import write_shifts
     from hotline.domain.callcenter.simulate import simulate_queue_log
 
-    if args.days < 1 or args.agents < 3 or args.calls_per_day < 0:
-        return fail("--days must be ≥ 1, --agents ≥ 3 and --calls-per-day ≥ 0")
+    if not (1 <= args.days <= 366 and 3 <= args.agents <= 10_000):
+        return fail("--days must be 1 to 366 and --agents 3 to 10,000")
+    if not 0 <= args.calls_per_day <= 1_000_000:
+        return fail("--calls-per-day must be 0 to 1,000,000")
+    try:
+        for path in (args.out, args.shifts_out, args.truth_out):
+            if path is not None:
+                output_file(path)
+    except InputError as exc:
+        return fail(str(exc))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as out:
         result = simulate_queue_log(

@@ -23,8 +23,10 @@ from hotline.callcenter.models import (
 )
 from hotline.domain import callcenter
 from hotline.domain.callcenter import CallLog
+from hotline.domain.callcenter.calllog import UNKNOWN_AGENT, CallLogInputError
 from hotline.domain.detectors import away_from_post, long_busy
 from hotline.domain.detectors.finding import Finding
+from hotline.domain.inputs import InputError, input_file
 from hotline.domain.lifecycle import GuardFailed
 
 BATCH = 5000
@@ -66,9 +68,14 @@ def calllog_import(
     """话务数据导入: store a queue_log or CDR file's calls, agent spans and agent findings.
 
     A file is imported once (by content); calls already stored from an overlapping file are
-    kept as they were and counted. Everything lands in one transaction or nothing does.
+    kept as they were and counted. The whole file is read and checked before the first write
+    (a fatal problem raises :class:`CallLogInputError`); then everything lands in one
+    transaction or nothing does.
     """
-    digest = file_sha256(path)
+    source_field = CallLogImport._meta.get_field("source").max_length or 500
+    if len(str(path)) > source_field:
+        raise CallLogInputError(f"the file's path is longer than {source_field} characters")
+    digest = file_sha256(_readable(path))
     earlier = CallLogImport.objects.filter(sha256=digest).first()
     if earlier is not None:
         raise AlreadyImported(
@@ -105,6 +112,13 @@ def calllog_import(
     return record
 
 
+def _readable(path: Path) -> Path:
+    try:
+        return input_file(path)
+    except InputError as exc:
+        raise CallLogInputError(exc.message, source=path) from None
+
+
 def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.replace(tzinfo=zone) if value is not None else None
 
@@ -138,7 +152,7 @@ def _store_calls(log: CallLog, record: CallLogImport, zone: ZoneInfo) -> int:
                     ended_at=_aware(row[7], zone),
                     wait_seconds=row[8],
                     talk_seconds=row[9],
-                    agent=row[10] or "",
+                    agent=row[10] or (UNKNOWN_AGENT if row[3] == "answered" else ""),
                     ring_no_answer=row[11],
                     first_line=row[12],
                 )

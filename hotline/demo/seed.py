@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from django.db import transaction
 
 from hotline.accounts.models import Unit, User
+from hotline.accounts.second_factor import demo_device_seed
 from hotline.callcenter.models import CallLogImport
 from hotline.demo.calls import CALL_DAYS, call_center_seed
 from hotline.demo.history import history_import
@@ -30,6 +31,8 @@ LOGINS = [  # one per role, printed at the end
     ("admin", "管理员 admin"),
 ]
 
+SECOND_FACTOR_LOGINS = ("supervisor", "admin")
+
 
 @transaction.atomic
 def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
@@ -39,6 +42,10 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
         out.write("demo: the database already has orders; seeding skipped\n")
         return
     users = reference_seed()
+    # 二次验证 is required for these two roles; the demo gives them one known secret (the code
+    # page shows the current code in demo mode, see hotline.accounts.second_factor).
+    for username in SECOND_FACTOR_LOGINS:
+        demo_device_seed(user=users[username])
     live = min(orders, LIVE_ORDERS)
     imported = history_import(orders=orders - live)
     out.write(f"history: {imported} orders over 90 days imported (planted misconduct included)\n")
@@ -101,3 +108,7 @@ def _print_logins(*, out: TextIO, orders: int) -> None:
     out.write(f"log-ins (password for all: {DEMO_PASSWORD}):\n")
     for username, role in LOGINS:
         out.write(f"  {role:<24} {username}\n")
+    out.write(
+        f"  {', '.join(SECOND_FACTOR_LOGINS)} also need a code (二次验证): the code page shows"
+        " it in the demo, or add the secret JBSWY3DPEHPK3PXP to an authenticator app\n"
+    )

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from hotline.accounts.access import intake_staff_of, staff_of
+from hotline.api_common import BodyIn, RowId, answers
 from hotline.dispatch import selectors
 from hotline.reference import selectors as reference
-from hotline.workorders.api import ERRORS
 from hotline.workorders.selectors import workorder_get
 from hotline.workorders.services import NotFound
 
@@ -59,7 +59,7 @@ class AssistOut(Schema):
     knowledge: list[KnowledgeHitOut]
 
 
-class AssistIn(Schema):
+class AssistIn(BodyIn):
     text: str = Field(min_length=1, max_length=10000)
     caller_phone: str = Field("", max_length=32)
     location: str = Field("", max_length=300)
@@ -67,12 +67,12 @@ class AssistIn(Schema):
     category: str = Field("", max_length=64, description="the category chosen so far, if any")
 
 
-class TextIn(Schema):
+class TextIn(BodyIn):
     text: str = Field(min_length=1, max_length=10000)
     area: str = Field("", max_length=64)
 
 
-class DuplicatesIn(Schema):
+class DuplicatesIn(BodyIn):
     text: str = Field(min_length=1, max_length=10000)
     caller_phone: str = Field("", max_length=32)
     location: str = Field("", max_length=300)
@@ -101,7 +101,7 @@ class RouteQuery(Schema):
 
 @router.post(
     "/dispatch/assist",
-    response={200: AssistOut, **ERRORS},
+    response=answers({200: AssistOut}, 400),
     summary="intake assistant: suggestions + duplicates + knowledge in one call",
 )
 def assist(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def assist(request: HttpRequest, payload: AssistIn) -> dict[str, Any]:
 
 @router.get(
     "/orders/{number}/assist",
-    response={200: AssistOut, **ERRORS},
+    response=answers({200: AssistOut}, 404),
     summary="the same for an order already taken (dispatch queue)",
 )
 def order_assist(request: HttpRequest, number: str) -> dict[str, Any]:
@@ -131,19 +131,19 @@ def order_assist(request: HttpRequest, number: str) -> dict[str, Any]:
     )
 
 
-@router.post("/dispatch/suggestions", response={200: list[SuggestionOut], **ERRORS})
+@router.post("/dispatch/suggestions", response=answers({200: list[SuggestionOut]}, 400))
 def suggestions(request: HttpRequest, payload: TextIn) -> list[dict[str, Any]]:
     intake_staff_of(request, "category suggestions")
     return selectors.category_suggestions(text=payload.text, area=payload.area)
 
 
-@router.post("/dispatch/duplicates", response={200: list[DuplicateOut], **ERRORS})
+@router.post("/dispatch/duplicates", response=answers({200: list[DuplicateOut]}, 400))
 def duplicates(request: HttpRequest, payload: DuplicatesIn) -> list[dict[str, Any]]:
     user = intake_staff_of(request, "duplicate search")
     return selectors.duplicate_candidates(user=user, **payload.dict())
 
 
-@router.get("/dispatch/route", response={200: RouteOut, **ERRORS}, summary="派单目录 lookup")
+@router.get("/dispatch/route", response=answers({200: RouteOut}, 404), summary="派单目录 lookup")
 def route(request: HttpRequest, query: Query[RouteQuery]) -> dict[str, Any]:
     intake_staff_of(request, "the dispatch catalogue")
     found = reference.route_out(reference.catalogue_route(**query.dict()))
@@ -152,14 +152,14 @@ def route(request: HttpRequest, query: Query[RouteQuery]) -> dict[str, Any]:
     return found
 
 
-@router.get("/knowledge/search", response={200: list[KnowledgeHitOut], **ERRORS})
+@router.get("/knowledge/search", response=answers({200: list[KnowledgeHitOut]}))
 def knowledge_search(request: HttpRequest, query: Query[KnowledgeQuery]) -> list[dict[str, Any]]:
     staff_of(request, "the knowledge base")
     return selectors.knowledge_search(query=query.q, category=query.category, limit=query.limit)
 
 
-@router.get("/knowledge/articles/{article_id}", response={200: ArticleOut, **ERRORS})
-def knowledge_article(request: HttpRequest, article_id: int) -> Any:
+@router.get("/knowledge/articles/{article_id}", response=answers({200: ArticleOut}, 404))
+def knowledge_article(request: HttpRequest, article_id: RowId) -> Any:
     staff_of(request, "the knowledge base")
     found = reference.knowledge_article_get(article_id)
     if found is None:

@@ -10,6 +10,7 @@ from hotline.cli_database import database_problem
 from hotline.cli_output import fail
 from hotline.domain.dispatch import classifier
 from hotline.domain.dispatch.table import read_table, write_predictions
+from hotline.domain.inputs import output_file
 
 TOP_K = 3
 
@@ -47,7 +48,7 @@ def _default_model() -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    path = args.model or _default_model()
+    path = output_file(args.model or _default_model())
     try:
         if args.from_db:
             from hotline.dispatch.services import dispatch_model_train_from_db
@@ -84,6 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    output_file(args.output)  # before the work: a directory or a file in a file is refused
     try:
         model = classifier.load(args.model)
         table = read_table(args.input, text_columns=args.text_column)

@@ -15,11 +15,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hotline.domain.inputs import InputError
+
 DEFAULT_TARGET_SECONDS = 15.0
 DEFAULT_SERVICE_LEVEL = 0.80
 
 
-class StaffingInputError(ValueError):
+class StaffingInputError(InputError):
     """An argument of a staffing calculation is out of range; the message names it."""
 
 

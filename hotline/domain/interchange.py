@@ -1,34 +1,48 @@
 """The event interchange format (docs/design.md): parse and validate lines, assemble per-order logs.
 
 Pure: the database side (hotline.workorders.interchange) reads files and writes rows. Every bad
-line is reported by its number; callers import nothing when any line is bad.
+line is reported by its number and the field at fault; callers import nothing when any line is
+bad. Each event's data is held to the API's limits for its action (hotline.domain.limits).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hotline.domain import limits
 from hotline.domain.events import EventRecord, OrderSnapshot, apply_event
+from hotline.domain.inputs import MAX_JSON_DEPTH, InputError
 from hotline.domain.lifecycle import Action, LifecycleError
 
 FIELDS = ("order", "seq", "at", "action", "actor", "unit", "to_unit", "data")
+_ACTIONS = frozenset(a.value for a in Action)
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
 class LineError:
+    """One bad line: its number, the field at fault (when one is) and what is wrong."""
+
     line: int
     message: str
+    field: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        field = f"{self.field}: " if self.field else ""
+        return f"line {self.line}: {field}{self.message}"
+
+    @classmethod
+    def of(cls, line: int, error: InputError) -> LineError:
+        return cls(line, error.message, error.field or "")
 
 
-class BadLine(ValueError):
-    pass
+class BadLine(InputError):
+    """A line that cannot be an event; ``field`` names the culprit."""
 
 
 @dataclass(frozen=True)
@@ -44,49 +58,82 @@ class ParsedLine:
     data: dict[str, Any]
 
 
-def _text(raw: Mapping[str, Any], name: str, *, required: bool = False) -> str:
+def _text(raw: Mapping[str, Any], name: str, *, limit: int, required: bool = False) -> str:
     value = raw.get(name)
     if value is None or value == "":
         if required:
-            raise BadLine(f"{name} is required")
+            raise BadLine("is required", field=name)
         return ""
-    if not isinstance(value, str):
-        raise BadLine(f"{name} must be a string, got {type(value).__name__}")
-    return value
+    try:
+        limits.check(limits.Text(limit), value, field=name)
+    except InputError as exc:
+        raise BadLine(exc.message, field=name) from None
+    return str(value)
+
+
+def _order(raw: Mapping[str, Any]) -> str:
+    number = _text(raw, "order", limit=limits.ORDER_NUMBER_MAX, required=True)
+    if not re.fullmatch(limits.ORDER_NUMBER_PATTERN, number):
+        raise BadLine(
+            f"{number[:40]!r} is not an order number (letters, digits and . _ : -)", field="order"
+        )
+    return number
 
 
 def _seq(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BadLine(f"seq must be a positive whole number, got {value!r}")
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limits.SEQ_MAX:
+        shown = repr(value)[:40]
+        raise BadLine(
+            f"must be a whole number from 1 to {limits.SEQ_MAX}, got {shown}", field="seq"
+        )
     return value
 
 
 def _at(value: Any) -> datetime:
-    if not isinstance(value, str) or not value:
-        raise BadLine("at is required (ISO 8601 time with offset)")
+    if value is None or value == "":
+        raise BadLine("is required (ISO 8601 time with offset)", field="at")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadLine(f"at {value!r} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise BadLine(f"at {value!r} has no UTC offset")
-    return parsed
+        return limits.moment(value, field="at")
+    except InputError as exc:
+        raise BadLine(exc.message, field="at") from None
 
 
-def _data(value: Any) -> dict[str, Any]:
+def decode_json(text: str, *, field: str | None = None) -> Any:
+    """JSON text, or a BadLine saying where it breaks (deep nesting included: the decoder
+    recurses, and a hostile line must not exhaust the stack)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})", field=field) from None
+    except ValueError as exc:  # a number of more than 4,300 digits
+        raise BadLine(f"not valid JSON ({str(exc)[:80]})", field=field) from None
+    except RecursionError:
+        raise BadLine(f"JSON nests deeper than {MAX_JSON_DEPTH} levels", field=field) from None
+
+
+def _data(value: Any, action: Action) -> dict[str, Any]:
     if value is None or value == "":
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise BadLine(f"data is not valid JSON ({exc.msg})") from None
+        value = decode_json(value, field="data")
     if not isinstance(value, dict):
-        raise BadLine("data must be a JSON object")
+        raise BadLine("must be a JSON object", field="data")
+    try:
+        limits.check_event_data(action, value)
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except InputError as exc:
+        raise BadLine(exc.message, field=exc.field) from None
+    except ValueError:  # NaN or infinity under a field the check let through
+        raise BadLine("numbers must be finite", field="data") from None
+    if size > limits.EVENT_DATA_MAX_CHARS:
+        raise BadLine(
+            f"is {size:,} characters of JSON; at most {limits.EVENT_DATA_MAX_CHARS:,}",
+            field="data",
+        )
     return value
 
 
@@ -94,22 +141,23 @@ def parse_line(raw: Any, line: int) -> ParsedLine:
     """Validate one decoded line (a JSON object or a CSV row); raise BadLine naming the field."""
     if not isinstance(raw, dict):
         raise BadLine("each line must be a JSON object")
-    unknown = sorted(set(raw) - set(FIELDS))
+    unknown = sorted(str(key) for key in set(raw) - set(FIELDS))
     if unknown:
-        raise BadLine(f"unknown field(s): {', '.join(map(str, unknown))}")
-    action = _text(raw, "action", required=True)
-    if action not in Action.__members__.values():
-        raise BadLine(f"action {action!r} is not one of the lifecycle actions")
+        shown = ", ".join(name[:40] for name in unknown[:5])
+        raise BadLine(f"unknown field(s): {shown}", field=unknown[0][:40])
+    action = _text(raw, "action", limit=32, required=True)
+    if action not in _ACTIONS:
+        raise BadLine(f"action {action[:40]!r} is not one of the lifecycle actions", field="action")
     return ParsedLine(
         line=line,
-        order=_text(raw, "order", required=True),
+        order=_order(raw),
         seq=_seq(raw.get("seq")),
         at=_at(raw.get("at")),
         action=Action(action),
-        actor=_text(raw, "actor"),
-        unit=_text(raw, "unit"),
-        to_unit=_text(raw, "to_unit"),
-        data=_data(raw.get("data")),
+        actor=_text(raw, "actor", limit=limits.ACTOR_MAX),
+        unit=_text(raw, "unit", limit=limits.CODE_MAX),
+        to_unit=_text(raw, "to_unit", limit=limits.CODE_MAX),
+        data=_data(raw.get("data"), Action(action)),
     )
 
 
@@ -163,7 +211,7 @@ def assemble(lines: Iterable[ParsedLine], existing: Mapping[str, OrderSnapshot])
             )
             try:
                 snap = apply_event(snap, record)
-            except (LifecycleError, ValueError, TypeError) as exc:
+            except (LifecycleError, ValueError, TypeError, OverflowError) as exc:
                 errors.append(LineError(p.line, f"order {order} seq {p.seq}: {exc}"))
                 break
             records.append(record)

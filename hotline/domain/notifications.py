@@ -19,13 +19,13 @@ class Notice:
     body: str
 
 
-def _texts(record: EventRecord, order: OrderSnapshot) -> tuple[str, str] | None:
+def _texts(record: EventRecord, order: OrderSnapshot, code: str) -> tuple[str, str] | None:
     number = order.number
     match record.action:
         case Action.CREATE:
             return (
                 f"12345 工单 {number} 已受理",
-                f"您的诉求已受理，工单号 {number}，可凭工单号查询办理进度。",
+                f"您的诉求已受理，工单号 {number}，查询码 {code}，可凭查询码查询办理进度。",
             )
         case Action.REPLY:
             reply = str(record.data.get("text", ""))
@@ -39,9 +39,13 @@ def _texts(record: EventRecord, order: OrderSnapshot) -> tuple[str, str] | None:
     return None
 
 
-def notices_for(record: EventRecord, order: OrderSnapshot) -> list[Notice]:
-    """SMS to the caller's phone and e-mail to their address, for the events citizens hear of."""
-    texts = _texts(record, order)
+def notices_for(record: EventRecord, order: OrderSnapshot, *, tracking_code: str) -> list[Notice]:
+    """SMS to the caller's phone and e-mail to their address, for the events citizens hear of.
+
+    The receipt carries the order's 查询码 (hotline.domain.tracking): the number alone no
+    longer opens the tracking page.
+    """
+    texts = _texts(record, order, tracking_code)
     if texts is None:
         return []
     subject, body = texts

@@ -15,7 +15,7 @@ from typing import Any
 
 from hotline.domain import lifecycle
 from hotline.domain.lifecycle import Action, Actor, Kind, LifecycleError, OrderFacts, Role
-from hotline.domain.masking import mask_address, mask_name, mask_phone, mask_text
+from hotline.domain.masking import mask_address, mask_location, mask_name, mask_phone, mask_text
 
 # -- audiences ---------------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ MASKERS: Mapping[OrderField, Callable[[str], str]] = {
     OrderField.CALLER_ADDRESS: mask_address,
     OrderField.CALLER_EMAIL: mask_text,
     OrderField.TEXT: mask_text,
-    OrderField.LOCATION: mask_text,
+    OrderField.LOCATION: mask_location,  # cut to the building: the flat is often the caller's home
 }
 
 _, M, Y = Shown.HIDDEN, Shown.MASKED, Shown.FULL

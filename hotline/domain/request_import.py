@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
+import string
 import tomllib
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,14 +21,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.domain import limits
+from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, utf8_text
+from hotline.domain.lifecycle import Kind
+
 STAGES = ("received", "dispatched", "handling", "closed")
+# A source id, and the source's name, as long as the import key (200 characters) can hold both.
+EXTERNAL_ID_MAX = 120
+SOURCE_NAME_MAX = 64
+MAPPING_MAX_BYTES = 1 << 20
+# Columns of a spreadsheet row read at most: a hostile workbook can claim 16,384 of them.
+EXCEL_COLUMNS_MAX = 1000
 
 
-class MappingError(ValueError):
-    """The mapping file is wrong; the message names the key."""
+class MappingError(InputError):
+    """The mapping file, or the data file as a whole, is wrong; the message names the key."""
 
 
-class RowError(ValueError):
+class RowError(InputError):
     """One source row cannot be imported; the message names the column."""
 
 
@@ -81,35 +94,60 @@ def load_mapping(path: Path) -> RequestMapping:
     if not path.is_file():
         raise MappingError(f"{path}: no such mapping file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(utf8_text(path, max_bytes=MAPPING_MAX_BYTES))
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"{path}: not valid TOML: nested too deeply") from None
     source = _table(raw, "source")
     name, id_column = _text(source, "name", "[source]"), _text(source, "id", "[source]")
+    if len(name) > SOURCE_NAME_MAX:
+        raise MappingError(f"[source] name must be at most {SOURCE_NAME_MAX} characters")
     fields = _table(raw, "fields")
+    for key, value in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            raise MappingError(f"[fields] {key} must be a column name (text), got {value!r}")
     for required in ("created_at", "category"):
         if not fields.get(required):
             raise MappingError(f"[fields] {required} is required")
+    timezone = source.get("timezone", "Asia/Shanghai")
     try:
-        zone = ZoneInfo(str(source.get("timezone", "Asia/Shanghai")))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise MappingError(f"[source] timezone {source.get('timezone')!r} is unknown") from None
+        if not isinstance(timezone, str):
+            raise ValueError(timezone)
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise MappingError(f"[source] timezone {timezone!r} is unknown") from None
     formats = source.get("time_format", [])
-    stages = _stages(_table(raw, "status", required=False))
+    if isinstance(formats, str):
+        formats = [formats]
+    if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
+        raise MappingError("[source] time_format must be a format or a list of formats (text)")
+    kind = source.get("kind", "help")
+    if not isinstance(kind, str) or kind not in {k.value for k in Kind}:
+        raise MappingError(
+            f"[source] kind {kind!r} is not one of: {', '.join(k.value for k in Kind)}"
+        )
+    status = _table(raw, "status", required=False)
+    stages = _stages(status)
     units_table = dict(_table(raw, "units", required=False))
     default = units_table.pop("default", None)
     categories = dict(_table(raw, "categories", required=False))
-    create = bool(categories.pop("create_missing", False))
+    create = categories.pop("create_missing", False)
+    if not isinstance(create, bool):
+        raise MappingError(f"[categories] create_missing must be true or false, got {create!r}")
+    for value in categories.values():
+        _code(value, "[categories]", "a category code")
+    template = fields.get("text", "{" + fields["category"] + "}")
     mapping = RequestMapping(
         source=name,
         id_column=id_column,
         timezone=zone,
-        time_formats=tuple([formats] if isinstance(formats, str) else formats),
-        kind=str(source.get("kind", "help")),
-        fields={key: str(value) for key, value in fields.items() if key != "text"},
-        text_template=str(fields.get("text", "{" + fields["category"] + "}")),
+        time_formats=tuple(formats),
+        kind=str(kind),
+        fields={key: value for key, value in fields.items() if key != "text"},
+        text_template=_template(template),
         stages=stages,
-        default_stage=str(_table(raw, "status", required=False).get("default", "dispatched")),
+        default_stage=str(status.get("default", "dispatched")),
         units={name: _unit(name, value) for name, value in units_table.items()},
         default_unit=_unit("default", default) if default else None,
         categories={str(k): str(v) for k, v in categories.items()},
@@ -118,6 +156,32 @@ def load_mapping(path: Path) -> RequestMapping:
     if mapping.default_stage not in STAGES:
         raise MappingError(f"[status] default must be one of {', '.join(STAGES)}")
     return mapping
+
+
+def _template(template: str) -> str:
+    """The text template: plain ``{column}`` places only. A format spec could ask for a
+    gigabyte of padding (``{x:>999999999}``), an attribute for a method: both are refused."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise MappingError(f"[fields] text {template[:60]!r} is not a template ({exc})") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name or spec or conversion or any(c in name for c in ".[]"):
+            raise MappingError(
+                f"[fields] text {template[:60]!r}: use plain {{column}} places "
+                "(no format specs, conversions, attributes or indexes)"
+            )
+    return template
+
+
+def _code(value: Any, where: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > limits.CODE_MAX:
+        raise MappingError(
+            f"{where} needs {what} (text of at most {limits.CODE_MAX} characters), got {value!r}"
+        )
+    return value
 
 
 def _table(raw: dict[str, Any], name: str, *, required: bool = True) -> dict[str, Any]:
@@ -141,48 +205,108 @@ def _stages(table: dict[str, Any]) -> dict[str, str]:
             continue
         if stage not in STAGES:
             raise MappingError(f"[status] {stage} is not a stage ({', '.join(STAGES)})")
-        for value in [values] if isinstance(values, str) else values:
-            stages[str(value).strip().lower()] = stage
+        listed = [values] if isinstance(values, str) else values
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise MappingError(f"[status] {stage} must be a status or a list of statuses (text)")
+        for value in listed:
+            stages[value.strip().lower()] = stage
     return stages
 
 
 def _unit(name: str, value: Any) -> UnitTarget:
     if isinstance(value, str):
-        return UnitTarget(code=value, name=value)
+        code = _code(value, f"[units] {name!r}", "a unit code")
+        return UnitTarget(code=code, name=code)
     if isinstance(value, dict) and value.get("code"):
-        return UnitTarget(code=str(value["code"]), name=str(value.get("name") or value["code"]))
+        code = _code(value["code"], f"[units] {name!r}", "a unit code")
+        label = value.get("name") or code
+        if not isinstance(label, str) or len(label) > 200:
+            raise MappingError(f"[units] {name!r} name must be text of at most 200 characters")
+        return UnitTarget(code=code, name=label)
     raise MappingError(f"[units] {name!r} needs a unit code (a string or {{ code, name }})")
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number as a person counts it, row) from a CSV or an Excel file."""
-    if not path.is_file():
-        raise MappingError(f"{path}: no such file")
+    """(row number as a person counts it, row) from a CSV or an Excel file.
+
+    A file that cannot be read as one (not UTF-8, broken CSV quoting, not a workbook) is a
+    MappingError naming the file and, where there is one, the line."""
+    try:
+        input_file(path)
+    except InputError as exc:
+        raise MappingError(exc.message, source=path) from None
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         yield from _excel_rows(path)
     elif suffix in (".csv", ".txt"):
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+        yield from _csv_rows(path)
     else:
         raise MappingError(f"{path}: expected a .csv or .xlsx file")
 
 
+def _csv_lines(path: Path) -> Iterator[str]:
+    """The file's lines with their endings, refusing non-UTF-8 bytes and over-long lines."""
+    with path.open("rb") as raw:
+        number = 0
+        while chunk := raw.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                raise MappingError(
+                    f"line longer than {MAX_LINE_BYTES:,} bytes", source=path, line=number
+                )
+            try:
+                yield chunk.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise MappingError(
+                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=path, line=number
+                ) from None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(_csv_lines(path))
+    try:
+        for row in reader:
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+    except csv.Error as exc:
+        raise MappingError(f"malformed CSV ({exc})", source=path, line=reader.line_num) from None
+
+
 def _excel_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of the workbook's active sheet. openpyxl reads whatever the zip holds, and a file
+    that is not a workbook fails in many ways (bad zip, missing parts, bad XML): each becomes
+    one MappingError naming the file."""
     from openpyxl import load_workbook
 
-    sheet = load_workbook(path, read_only=True, data_only=True).active
-    if sheet is None:
-        return
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(name or "").strip() for name in next(rows, ())]
-    for number, values in enumerate(rows, start=2):
-        yield (
-            number,
-            {name: _cell(value) for name, value in zip(header, values, strict=False) if name},
-        )
+    number = 1
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.active
+            if sheet is None:
+                return
+            rows = sheet.iter_rows(values_only=True, max_col=EXCEL_COLUMNS_MAX)
+            header = [str(name or "").strip() for name in next(rows, ())]
+            for number, values in enumerate(rows, start=2):
+                yield (
+                    number,
+                    {
+                        name: _cell(value)
+                        for name, value in zip(header, values, strict=False)
+                        if name
+                    },
+                )
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise MappingError(f"not an Excel workbook ({exc})", source=path) from None
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors … on garbage
+        raise MappingError(
+            f"not a readable Excel workbook ({type(exc).__name__}: {str(exc)[:80]})",
+            source=path,
+            line=number if number > 1 else None,
+        ) from None
 
 
 def _cell(value: Any) -> str:
@@ -228,9 +352,14 @@ def _check_columns(mapping: RequestMapping, row: dict[str, str]) -> None:
 
 
 def _request(number: int, row: dict[str, str], mapping: RequestMapping) -> SourceRequest:
+    for column, value in row.items():
+        if problem := limits.text_ok(value):
+            raise RowError(f"{column} {problem}")
     external_id = row.get(mapping.id_column, "")
     if not external_id:
         raise RowError(f"{mapping.id_column} is empty")
+    if len(external_id) > EXTERNAL_ID_MAX:
+        raise RowError(f"{mapping.id_column} is longer than {EXTERNAL_ID_MAX} characters")
     fields = mapping.fields
     created = _time(row, fields["created_at"], mapping, required=True)
     assert created is not None
@@ -255,6 +384,9 @@ def _request(number: int, row: dict[str, str], mapping: RequestMapping) -> Sourc
         raise RowError(f"the text template {mapping.text_template!r} does not fit") from None
     if closed is not None and closed < created:
         closed = created  # some exports stamp the closure before the creation
+    text = text or category_value
+    if len(text) > limits.TEXT_MAX:
+        raise RowError(f"the text is {len(text):,} characters; at most {limits.TEXT_MAX:,}")
     return SourceRequest(
         row=number,
         external_id=external_id,
@@ -265,8 +397,8 @@ def _request(number: int, row: dict[str, str], mapping: RequestMapping) -> Sourc
         category_code=code,
         category_name=category_value,
         unit=unit,
-        text=text or category_value,
-        location=row.get(fields.get("location", ""), "")[:300],
+        text=text,
+        location=row.get(fields.get("location", ""), "")[: limits.LOCATION_MAX],
         lat=_number(row, fields.get("lat", "")),
         long=_number(row, fields.get("long", "")),
     )
@@ -288,17 +420,24 @@ def _time(
         if required:
             raise RowError(f"{column} is empty")
         return None
+    parsed: datetime | None = None
     for fmt in mapping.time_formats:
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=mapping.timezone)
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=mapping.timezone)
+            break
         except ValueError:
             continue
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise RowError(
+                f"{column} {value[:40]!r} does not match {mapping.time_formats or 'ISO'}"
+            ) from None
+    if not limits.EARLIEST_YEAR <= parsed.year <= limits.LATEST_YEAR:
         raise RowError(
-            f"{column} {value!r} does not match {mapping.time_formats or 'ISO'}"
-        ) from None
+            f"{column} {value[:40]!r}: year outside {limits.EARLIEST_YEAR}..{limits.LATEST_YEAR}"
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=mapping.timezone)
 
 
@@ -309,5 +448,7 @@ def _number(row: dict[str, str], column: str) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise RowError(f"{column} {value!r} is not a number") from None
+        raise RowError(f"{column} {value[:40]!r} is not a number") from None
+    if not math.isfinite(number):
+        raise RowError(f"{column} {value[:40]!r} is not a finite number")
     return number

@@ -10,11 +10,14 @@ from typing import Any
 
 from hotline.eventstore.streams import registered_streams
 
+# The store's own evidence: a checkpoint that could be edited or deleted would prove nothing.
+STORE_TABLES = {"eventstore_anchor": "anchors are append-only"}
+
 
 def guarded_tables() -> dict[str, str]:
-    """Append-only tables (every stream's events and what they seal) and the message a refused
-    change gets."""
-    tables: dict[str, str] = {}
+    """Append-only tables (every stream's events and what they seal, the anchors) and the
+    message a refused change gets."""
+    tables: dict[str, str] = dict(STORE_TABLES)
     for stream in registered_streams():
         tables[stream.event_model._meta.db_table] = f"{stream.name} events are append-only"
         for table in stream.append_only:

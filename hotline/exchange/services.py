@@ -19,6 +19,7 @@ from hotline.accounts.models import Unit, User
 from hotline.domain.lifecycle import Channel, LifecycleError, Role, State
 from hotline.domain.request_import import (
     STAGES,
+    ReadResult,
     RequestMapping,
     SourceRequest,
     read_requests,
@@ -50,9 +51,14 @@ class ImportResult:
 
 
 def requests_import(
-    *, path: Path, mapping: RequestMapping, progress: Callable[[int], None] | None = None
+    *,
+    path: Path,
+    mapping: RequestMapping,
+    progress: Callable[[int], None] | None = None,
+    read: ReadResult | None = None,
 ) -> ImportResult:
-    read = read_requests(path, mapping)
+    """Import the file's requests; ``read`` is the file already parsed by the caller, if it was."""
+    read = read if read is not None else read_requests(path, mapping)
     result = ImportResult(rows=len(read.requests) + len(read.errors), errors=list(read.errors))
     accounts = _Accounts()
     for request in read.requests:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from hotline.accounts.throttle import OPEN311_KEYS
 from hotline.domain.lifecycle import GuardFailed, LifecycleError
 from hotline.open311 import selectors
 from hotline.open311.render import FORMATS, Open311Error, render, render_error
@@ -93,9 +94,21 @@ def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     form = {key: request.POST.get(key, "") for key in request.POST}
     api_key = request.POST.get("api_key") or request.GET.get("api_key", "")
-    order = open311_request_create(
-        api_key=api_key, form=form, attributes=attributes_of(dict(request.POST.lists()))
-    )
+    if OPEN311_KEYS.blocked(request):
+        # Too many unknown keys from this address: no key is tried, right or wrong.
+        raise Open311Error(
+            429,
+            "Too many invalid api_key attempts from this address -- "
+            f"try again in {OPEN311_KEYS.minutes} minutes.",
+        )
+    try:
+        order = open311_request_create(
+            api_key=api_key, form=form, attributes=attributes_of(dict(request.POST.lists()))
+        )
+    except Open311Error as error:
+        if error.status == 403:  # the api_key was refused
+            OPEN311_KEYS.failed(request)
+        raise
     body = [{"service_request_id": order.number, "service_notice": "", "account_id": None}]
     return render(fmt, "service_requests", body, item="request", status=201)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -11,12 +11,21 @@ from ninja.errors import HttpError
 
 from hotline.accounts.access import supervisor_of
 from hotline.accounts.models import Unit, User
+from hotline.api_common import BodyIn, BoundedTime, RowId, answers
 from hotline.domain.supervision.cases import CaseError
 from hotline.supervision import selectors, services
 from hotline.supervision.circular import build_circular, circular_docx, circular_html
 from hotline.supervision.models import SupervisionCase
 
 router = Router(tags=["supervision"])
+
+EVIDENCE_MAX, FINDINGS_MAX, UNITS_MAX = 100, 100, 50
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CIRCULAR_TYPES = {
+    DOCX: {"schema": {"type": "string", "format": "binary"}},
+    "text/html": {"schema": {"type": "string"}},
+}
 
 
 def _supervisor(request: HttpRequest) -> User:
@@ -29,7 +38,7 @@ class ReportQuery(Schema):
     unit: str | None = Field(None, max_length=64)
 
 
-@router.get("/supervision/report")
+@router.get("/supervision/report", response=answers({200: dict[str, Any]}))
 def report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """Findings, handover metrics, the bounce network and the scorecards, from the database."""
     result = selectors.supervision_report(user=_supervisor(request), period=query.period)
@@ -43,31 +52,31 @@ def report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     return result
 
 
-@router.get("/supervision/findings")
+@router.get("/supervision/findings", response=answers({200: list[dict[str, Any]]}))
 def findings(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """The findings alone (filter by ``detector`` and ``unit``)."""
     return report(request, query)["findings"]
 
 
-@router.get("/supervision/scorecards")
+@router.get("/supervision/scorecards", response=answers({200: list[dict[str, Any]]}))
 def scorecards(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     """Unit scorecards per period, ranked, with the trend."""
     result = report(request, query)["scorecards"]
     return [row for row in result if query.unit is None or row["unit"] == query.unit]
 
 
-class FindingIn(Schema):
+class FindingIn(BodyIn):
     order: str = Field(max_length=32)
     detector: str = Field("", max_length=32)
     explanation: str = Field("", max_length=2000)
-    evidence: list[int] = []
+    evidence: list[RowId] = Field([], max_length=EVIDENCE_MAX, description="event ids")
 
 
-class CaseIn(Schema):
+class CaseIn(BodyIn):
     title: str = Field(min_length=1, max_length=200)
-    units: list[str] = []
+    units: list[Code] = Field([], max_length=UNITS_MAX)
     detector: str = Field("", max_length=32)
-    findings: list[FindingIn] = []
+    findings: list[FindingIn] = Field([], max_length=FINDINGS_MAX)
 
 
 class CaseOut(Schema):
@@ -102,12 +111,12 @@ def _case_error(error: CaseError) -> HttpError:
     return HttpError(422, str(error))
 
 
-@router.get("/supervision/cases", response=list[CaseOut])
+@router.get("/supervision/cases", response=answers({200: list[CaseOut]}))
 def case_list(request: HttpRequest) -> Any:
     return [_out(case) for case in selectors.case_list(user=_supervisor(request))[:200]]
 
 
-@router.post("/supervision/cases", response={201: CaseOut})
+@router.post("/supervision/cases", response=answers({201: CaseOut}, 400))
 def case_open(request: HttpRequest, payload: CaseIn) -> Any:
     try:
         case = services.case_open(
@@ -122,25 +131,25 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
     return Status(201, _out(case))
 
 
-class StepIn(Schema):
-    order: str | None = None
-    detector: str = ""
-    explanation: str = ""
-    evidence: list[int] = []
+class StepIn(BodyIn):
+    order: str | None = Field(None, max_length=32)
+    detector: str = Field("", max_length=32)
+    explanation: str = Field("", max_length=2000)
+    evidence: list[RowId] = Field([], max_length=EVIDENCE_MAX)
     confirmed: bool | None = None
-    note: str | None = None
-    sanctions: list[dict[str, str]] | None = None
-    conclusion: str | None = None
+    note: str | None = Field(None, max_length=5000)
+    sanctions: list[dict[str, Annotated[str, Field(max_length=2000)]]] | None = Field(
+        None, max_length=FINDINGS_MAX
+    )
+    conclusion: str | None = Field(None, max_length=5000)
 
 
-STEPS = ("attach_order", "verify", "rectify", "hold_accountable", "close")
+Step = Literal["attach_order", "verify", "rectify", "hold_accountable", "close"]
 
 
-@router.post("/supervision/cases/{number}/{step}", response=CaseOut)
-def case_step(request: HttpRequest, number: str, step: str, payload: StepIn) -> Any:
+@router.post("/supervision/cases/{number}/{step}", response=answers({200: CaseOut}, 400, 404))
+def case_step(request: HttpRequest, number: str, step: Step, payload: StepIn) -> Any:
     actor = _supervisor(request)
-    if step not in STEPS:
-        raise HttpError(404, f"unknown step {step!r}; steps: {', '.join(STEPS)}")
     if selectors.case_get(user=actor, number=number) is None:
         raise HttpError(404, f"no supervision case {number}")
     try:
@@ -172,11 +181,11 @@ def _run_step(actor: User, number: str, step: str, payload: StepIn) -> Supervisi
 
 
 class TotalsQuery(Schema):
-    since: datetime | None = None
-    until: datetime | None = None
+    since: BoundedTime | None = None
+    until: BoundedTime | None = None
 
 
-@router.get("/supervision/totals")
+@router.get("/supervision/totals", response=answers({200: dict[str, Any]}))
 def totals(request: HttpRequest, query: Query[TotalsQuery]) -> Any:
     return selectors.supervision_totals(
         user=_supervisor(request), since=query.since, until=query.until
@@ -191,7 +200,11 @@ class CircularQuery(Schema):
     format: Literal["docx", "html"] = "docx"
 
 
-@router.get("/supervision/circular")
+@router.get(
+    "/supervision/circular",
+    response=answers({200: None}, 404),
+    openapi_extra={"responses": {200: {"description": "the 通报", "content": CIRCULAR_TYPES}}},
+)
 def circular(request: HttpRequest, query: Query[CircularQuery]) -> HttpResponse:
     """通报 of the chosen cases, as .docx (default) or HTML."""
     user = _supervisor(request)
@@ -213,7 +226,7 @@ def circular(request: HttpRequest, query: Query[CircularQuery]) -> HttpResponse:
         return HttpResponse(circular_html(content), content_type="text/html; charset=utf-8")
     response = HttpResponse(
         circular_docx(content),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        content_type=DOCX,
     )
     response["Content-Disposition"] = 'attachment; filename="circular.docx"'
     return response

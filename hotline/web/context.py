@@ -23,12 +23,17 @@ MENUS = {
     Role.DISPATCHER: [("派单 Dispatch", "web:dispatch"), ("工单 Orders", "web:orders")],
     Role.HANDLER: [("待办 Inbox", "web:inbox"), ("工单 Orders", "web:orders")],
     Role.UNIT_LEAD: [("待办 Inbox", "web:inbox"), ("工单 Orders", "web:orders")],
-    Role.SUPERVISOR: [("天眼 Dashboard", "web:tianyan"), ("工单 Orders", "web:orders")],
+    Role.SUPERVISOR: [
+        ("天眼 Dashboard", "web:tianyan"),
+        ("工单 Orders", "web:orders"),
+        ("存证锚点 Anchors", "web:anchors"),
+    ],
     Role.CITIZEN: [("我的诉求 My requests", "web:my_orders"), ("提交 Submit", "web:submit")],
     Role.ADMIN: [
         ("工单 Orders", "web:orders"),
         ("派单 Dispatch", "web:dispatch"),
         ("天眼 Dashboard", "web:tianyan"),
+        ("存证锚点 Anchors", "web:anchors"),
     ],
 }
 

@@ -1,5 +1,6 @@
 """Excel exports (openpyxl) of what a list shows; the rows come disclosed to the reader by the
-policy (hotline.domain.policy), as on the page."""
+policy (hotline.domain.policy), as on the page. Citizens write the texts: none becomes a formula
+in the staff's spreadsheet (OWASP CSV/formula injection)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,23 @@ from typing import Any
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 100_000
+# A cell beginning with one of these is a formula (or starts one) when Excel reads or edits it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(sheet: Worksheet, row: int, values: Sequence[Any]) -> None:
+    """Cells that would run as formulas kept as the text the citizen wrote: a string cell (openpyxl
+    makes any string beginning with = a formula), with Excel's quote prefix so that editing the
+    cell does not turn it into one either."""
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = sheet.cell(row=row, column=column)
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def xlsx_response(
@@ -23,12 +38,14 @@ def xlsx_response(
     assert sheet is not None
     sheet.title = title[:31]
     sheet.append(list(header))
+    _as_text(sheet, 1, header)
     widths = [len(h) + 2 for h in header]
     for count, row in enumerate(rows):
         if count >= MAX_ROWS:
             break
         cells = ["" if v is None else v for v in row]
         sheet.append(cells)
+        _as_text(sheet, count + 2, cells)  # the header is row 1
         for i, v in enumerate(cells[: len(widths)]):
             widths[i] = min(60, max(widths[i], len(str(v)) + 2))
     for i, width in enumerate(widths, start=1):

@@ -50,7 +50,11 @@ def _warm_then_refresh() -> None:
 
 
 def warm_in_background() -> threading.Thread:
-    """Start the cache thread (a daemon: it ends with the server)."""
+    """Start the cache thread (a daemon: it ends with the server), and the daily anchor's
+    (存证锚点) when a signing key is configured."""
+    from hotline.eventstore.anchor import anchor_daily_in_background
+
+    anchor_daily_in_background()
     return run_in_background(
         "cache-refresh",
         _warm_then_refresh,

@@ -2,13 +2,15 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from hotline import clock
 from hotline.accounts.models import User
+from hotline.api_common import BodyIn, BoundedTime, Page, RowId, answers
+from hotline.domain import limits as lim
 from hotline.domain.lifecycle import Action, Channel, Kind, State, Urgency
 from hotline.workorders import selectors, services
 from hotline.workorders.attachments import attachments_decode
@@ -17,25 +19,27 @@ from hotline.workorders.models import WorkOrder
 router = Router(tags=["work orders"])
 
 
-class SuggestionIn(Schema):
-    category: str = Field(min_length=1, max_length=64)
+class SuggestionIn(BodyIn):
+    category: str = Field(min_length=1, max_length=lim.CODE_MAX)
     score: float = Field(ge=0, le=1)
 
 
-class OrderIn(Schema):
+class OrderIn(BodyIn):
     channel: Channel = Channel.PHONE
     kind: Kind
-    category: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=10000)
-    location: str = Field("", max_length=300)
-    area: str = Field("", max_length=64, description="行政区划 code: street or district")
+    category: str = Field(min_length=1, max_length=lim.CODE_MAX)
+    text: str = Field(min_length=1, max_length=lim.TEXT_MAX)
+    location: str = Field("", max_length=lim.LOCATION_MAX)
+    area: str = Field("", max_length=lim.CODE_MAX, description="行政区划 code: street or district")
     urgency: Urgency = Urgency.NORMAL
-    caller_name: str = Field("", max_length=100)
-    caller_phone: str = Field("", max_length=32, pattern=r"^[0-9+\- ]*$")
-    caller_address: str = Field("", max_length=300)
-    call_id: str = Field("", max_length=64, description="the phone call (来电) taken")
+    caller_name: str = Field("", max_length=lim.CALLER_NAME_MAX)
+    caller_phone: str = Field("", max_length=lim.CALLER_PHONE_MAX, pattern=lim.CALLER_PHONE_PATTERN)
+    caller_address: str = Field("", max_length=lim.CALLER_ADDRESS_MAX)
+    call_id: str = Field("", max_length=lim.CALL_ID_MAX, description="the phone call (来电) taken")
     suggested: list[SuggestionIn] = Field(
-        [], max_length=10, description="智能派单: the category suggestions the agent was shown"
+        [],
+        max_length=lim.SUGGESTIONS_MAX,
+        description="智能派单: the category suggestions the agent was shown",
     )
 
 
@@ -106,10 +110,6 @@ class OrderPage(Schema):
     items: list[OrderOut]
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
 def _user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
@@ -140,26 +140,24 @@ def _visible(user: User, number: str) -> WorkOrder:
     return order
 
 
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+# 400: the body is not JSON, or a refusal with no more specific code; 404: the unit or category
+# named is unknown, or (actions) the order is not visible; 409: expected_version is stale.
+ERRORS = (400, 404, 409)
 
 
 @router.post(
     "/orders",
-    response={201: OrderDetailOut, **ERRORS},
+    response=answers({201: OrderDetailOut}, *ERRORS),
     summary="受理 create an order",
     exclude_unset=True,
 )
 def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict]:
     user = _user(request)
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > 200:
-        raise services.GuardFailed("Idempotency-Key", "must be at most 200 characters")
+    if key is not None and len(key) > lim.IDEMPOTENCY_KEY_MAX:
+        raise services.GuardFailed(
+            "Idempotency-Key", f"must be at most {lim.IDEMPOTENCY_KEY_MAX} characters"
+        )
     order = services.workorder_create(actor=user, idempotency_key=key, **payload.dict())
     return Status(201, _render(order, user, timeline=True))
 
@@ -171,16 +169,16 @@ class ListQuery(Schema):
     kind: Kind | None = None
     channel: Channel | None = None
     q: str | None = Field(None, max_length=200)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: BoundedTime | None = None
+    created_before: BoundedTime | None = None
     overdue: bool = Field(False, description="only open orders past their handling deadline")
-    page: int = Field(1, ge=1)
+    page: Page = 1
     page_size: int = Field(50, ge=1, le=500)
 
 
 @router.get(
     "/orders",
-    response={200: OrderPage, **ERRORS},
+    response=answers({200: OrderPage}, 400),
     summary="list and filter orders",
     exclude_unset=True,
 )
@@ -201,7 +199,7 @@ def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
 
 @router.get(
     "/orders/{number}",
-    response={200: OrderDetailOut, **ERRORS},
+    response=answers({200: OrderDetailOut}, 404),
     summary="detail",
     exclude_unset=True,
 )
@@ -214,41 +212,45 @@ def get_order(request: HttpRequest, number: str, unmask: bool = False) -> dict:
 # -- one endpoint per lifecycle action ---------------------------------------------------------
 
 
-class ActionIn(Schema):
-    expected_version: int | None = Field(
+class ActionIn(BodyIn):
+    expected_version: RowId | None = Field(
         None, description="the version you saw; 409 if the order changed since"
     )
 
 
-class AttachmentIn(Schema):
-    name: str = Field(min_length=1, max_length=200, description="file name, e.g. 现场照片.jpg")
+class AttachmentIn(BodyIn):
+    name: str = Field(
+        min_length=1, max_length=lim.ATTACHMENT_NAME_MAX, description="file name, e.g. 现场照片.jpg"
+    )
     content_base64: str = Field(min_length=1, description="the file's bytes, base64-encoded")
 
 
 class WithAttachmentsIn(ActionIn):
     attachments: list[AttachmentIn] = Field(
-        [], max_length=5, description="附件: PNG, JPEG or PDF, at most 10 MB each"
+        [], max_length=lim.ATTACHMENTS_MAX, description="附件: PNG, JPEG or PDF, at most 10 MB each"
     )
 
 
 class AnswerIn(ActionIn):
-    answer: str = Field(min_length=1, max_length=10000)
-    article: int | None = Field(None, description="knowledge-base article read out (知识库)")
+    answer: str = Field(min_length=1, max_length=lim.TEXT_MAX)
+    article: RowId | None = Field(None, description="knowledge-base article read out (知识库)")
 
 
 class DispatchIn(ActionIn):
-    to_unit: str = Field(min_length=1, max_length=64)
-    assist: list[str] = []
-    note: str = Field("", max_length=2000)
-    category: str = Field("", max_length=64, description="correct the category (改类)")
+    to_unit: str = Field(min_length=1, max_length=lim.CODE_MAX)
+    assist: list[Annotated[str, Field(min_length=1, max_length=lim.CODE_MAX)]] = Field(
+        [], max_length=lim.ASSIST_MAX, description="协办: codes of the assisting units"
+    )
+    note: str = Field("", max_length=lim.SHORT_NOTE_MAX)
+    category: str = Field("", max_length=lim.CODE_MAX, description="correct the category (改类)")
 
 
 class NoteIn(ActionIn):
-    note: str = Field(min_length=1, max_length=5000)
+    note: str = Field(min_length=1, max_length=lim.NOTE_MAX)
 
 
 class OptionalNoteIn(ActionIn):
-    note: str = Field("", max_length=5000)
+    note: str = Field("", max_length=lim.NOTE_MAX)
 
 
 class ContactIn(NoteIn):
@@ -256,47 +258,49 @@ class ContactIn(NoteIn):
 
 
 class ReplyIn(ActionIn):
-    text: str = Field(min_length=1, max_length=10000)
+    text: str = Field(min_length=1, max_length=lim.TEXT_MAX)
 
 
 class ExtensionIn(WithAttachmentsIn):
-    days: int = Field(ge=1, le=60)
-    reason: str = Field(min_length=1, max_length=5000)
+    days: int = Field(ge=lim.EXTENSION_DAYS_MIN, le=lim.EXTENSION_DAYS_MAX)
+    reason: str = Field(min_length=1, max_length=lim.NOTE_MAX)
 
 
 class ReasonIn(ActionIn):
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: str = Field(min_length=1, max_length=lim.NOTE_MAX)
 
 
 class OptionalReasonIn(ActionIn):
-    reason: str = Field("", max_length=5000)
+    reason: str = Field("", max_length=lim.NOTE_MAX)
 
 
 class ReturnIn(WithAttachmentsIn):
-    reason: str = Field(min_length=1, max_length=5000)
-    basis: str = Field(min_length=1, max_length=5000)
-    suggested_unit: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=lim.NOTE_MAX)
+    basis: str = Field(min_length=1, max_length=lim.NOTE_MAX)
+    suggested_unit: str = Field(min_length=1, max_length=lim.CODE_MAX)
 
 
 class CloseIn(WithAttachmentsIn):
-    result: str = Field(min_length=1, max_length=10000)
-    evidence: list[str] = []
+    result: str = Field(min_length=1, max_length=lim.TEXT_MAX)
+    evidence: list[Annotated[str, Field(max_length=lim.EVIDENCE_ITEM_MAX)]] = Field(
+        [], max_length=lim.EVIDENCE_MAX
+    )
 
 
 class FollowUpIn(ActionIn):
     reached: bool
     resolved: bool | None = None
     satisfied: bool | None = None
-    note: str = Field("", max_length=5000)
+    note: str = Field("", max_length=lim.NOTE_MAX)
 
 
 class RateIn(ActionIn):
-    score: int = Field(ge=1, le=5)
-    comment: str = Field("", max_length=2000)
+    score: int = Field(ge=lim.SCORE_MIN, le=lim.SCORE_MAX)
+    comment: str = Field("", max_length=lim.SHORT_NOTE_MAX)
 
 
 class MergeIn(ActionIn):
-    into: str = Field(min_length=1, max_length=64)
+    into: str = Field(min_length=1, max_length=lim.ORDER_NUMBER_MAX)
 
 
 ACTIONS: dict[Action, tuple[type[ActionIn], Callable[..., WorkOrder], str]] = {
@@ -338,7 +342,7 @@ def _register(action: Action, schema: type[ActionIn], service: Callable[..., Wor
     _, _, label = ACTIONS[action]
     router.post(
         f"/orders/{{number}}/{action.value}",
-        response={200: OrderDetailOut, **ERRORS},
+        response=answers({200: OrderDetailOut}, *ERRORS),
         summary=f"{label} {action.value}",
         exclude_unset=True,
     )(endpoint)

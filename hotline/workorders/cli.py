@@ -28,7 +28,32 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = esub.add_parser(
         "verify", parents=[common], help="re-walk every hash chain and re-read every attachment"
     )
+    p.add_argument(
+        "--anchor",
+        metavar="FILE",
+        help="also check that every order and case in this anchor still extends its anchored head",
+    )
+    p.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help="the center's public key to check the anchor's signature with"
+        " (default: the configured HOTLINE_ANCHOR_KEY's)",
+    )
     p.set_defaults(func=cmd_verify)
+
+    p = esub.add_parser(
+        "anchor",
+        parents=[common],
+        help="sign and write a checkpoint of every chain's head (存证锚点)",
+    )
+    p.add_argument("--out", metavar="FILE", required=True, help="where to write the checkpoint")
+    p.set_defaults(func=cmd_anchor)
+
+    p = esub.add_parser(
+        "anchor-key", parents=[common], help="create the center's Ed25519 anchor signing key"
+    )
+    p.add_argument("--out", metavar="FILE", required=True, help="the new PEM key file (mode 0600)")
+    p.set_defaults(func=cmd_anchor_key)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -42,11 +67,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from hotline.domain.inputs import input_file
     from hotline.workorders.interchange import events_import
 
-    path = Path(args.file)
-    if not path.is_file():
-        return fail(f"{path}: no such file")
+    path = input_file(args.file)  # InputError: the CLI's one-line error, exit 2
     if problem := database_problem():
         return fail(problem)
     result = events_import(path)
@@ -57,7 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if more > 0:
             print(f"... and {more} more bad lines", file=sys.stderr)
         print(f"nothing imported: {len(result.errors)} bad line(s)", file=sys.stderr)
-        return 1
+        return 2  # bad input, as every importer answers it
     print(f"imported {result.events} events of {result.orders} orders from {path}")
     return 0
 
@@ -65,11 +89,85 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from hotline.workorders.interchange import events_verify
 
+    check = None
+    if args.anchor:
+        from hotline.eventstore import anchor
+
+        # The file and key are read before the database: a bad file fails fast, changing nothing.
+        key = anchor.public_key_load(args.public_key) if args.public_key else None
+        if key is None and anchor.anchor_key_configured() is not None:
+            key = anchor.anchor_key_load().public_key()
+        checkpoint = anchor.anchor_read(args.anchor, public_key=key)
+        if key is None:
+            print(
+                "note: signature checked against the key the anchor names;"
+                " pass --public-key to check it against the center's",
+                file=sys.stderr,
+            )
     if problem := database_problem():
         return fail(problem)
+    if args.anchor:
+        check = anchor.anchor_check(checkpoint)
     result = events_verify()
     if result.ok:
         print(f"chain intact: {result.summary()}")
-        return 0
-    print(f"chain BROKEN at {result.broken}", file=sys.stderr)
-    return 1
+    else:
+        print(f"chain BROKEN at {result.broken}", file=sys.stderr)
+    anchored_ok = check is None or _print_anchor_check(args.anchor, check)
+    return 0 if result.ok and anchored_ok else 1
+
+
+def _print_anchor_check(path: str, check: Any) -> bool:
+    """Print what the anchor check found; whether all held."""
+    from django.utils import timezone
+
+    point = check.checkpoint
+    counts = ", ".join(f"{n} {name}(s)" for name, n in point.counts.items())
+    made = timezone.localtime(point.created_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+    print(f"anchor {path}: made {made}, root {point.root}, {counts}")
+    if not point.signature_ok:
+        print(
+            "anchor signature FAILED: the file was changed, or not signed by this key",
+            file=sys.stderr,
+        )
+        return False
+    if not point.root_ok:
+        print("anchor root FAILED: the root does not match the heads listed", file=sys.stderr)
+        return False
+    for name in check.unknown_streams:
+        print(f"anchor names a stream this installation does not have: {name}", file=sys.stderr)
+    for finding in check.findings:
+        print(f"ANCHOR: {finding}", file=sys.stderr)
+    anchored = len(point.heads)
+    if check.ok:
+        print(f"anchor holds: all {anchored} anchored heads are still there and extended")
+        return True
+    kinds: dict[str, int] = {}
+    for finding in check.findings:
+        kinds[finding.drift] = kinds.get(finding.drift, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    print(f"anchor BROKEN: {summary} of {anchored} anchored heads", file=sys.stderr)
+    return False
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from hotline.domain.inputs import output_file
+    from hotline.eventstore.anchor import anchor_key_load, anchor_make
+
+    output_file(args.out)  # a directory or a missing folder is named before any work
+    key = anchor_key_load()
+    if problem := database_problem():
+        return fail(problem)
+    made = anchor_make(made_by="command", out=args.out, key=key)
+    counts = ", ".join(f"{n} {name}(s)" for name, n in made.counts.items())
+    print(f"anchor written to {args.out}: root {made.root}, {counts}")
+    return 0
+
+
+def cmd_anchor_key(args: argparse.Namespace) -> int:
+    from hotline.eventstore.anchor import anchor_key_create
+
+    public = anchor_key_create(args.out)
+    print(f"signing key written to {args.out} (keep it secret; set HOTLINE_ANCHOR_KEY to it)")
+    print(f"public key (also in {args.out}.pub): {public}")
+    return 0

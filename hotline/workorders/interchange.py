@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.utils import timezone
 
+from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, output_file
 from hotline.domain.interchange import (
     FIELDS,
     BadLine,
@@ -24,6 +25,7 @@ from hotline.domain.interchange import (
     OrderLog,
     ParsedLine,
     assemble,
+    decode_json,
     parse_line,
 )
 from hotline.eventstore import store
@@ -40,7 +42,7 @@ def _format(path: Path) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise ValueError(f"{path}: unknown format {suffix!r}; use .jsonl or .csv")
+    raise InputError(f"unknown format {suffix!r}; use .jsonl or .csv", source=path)
 
 
 def _local_iso(at: datetime) -> str:
@@ -72,7 +74,7 @@ def _dumps(value: Any) -> str:
 
 def events_export(path: Path) -> int:
     """Write every event, ordered by order number and seq; return the count."""
-    kind = _format(path)
+    kind = _format(output_file(path))
     count = 0
     with path.open("w", encoding="utf-8", newline="") as out:
         if kind == "jsonl":
@@ -90,36 +92,70 @@ def events_export(path: Path) -> int:
 
 def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, decoded object or BadLine) for each non-blank line."""
-    kind = _format(path)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        if kind == "jsonl":
-            yield from _read_jsonl(handle)
-        else:
-            yield from _read_csv(handle)
+    kind = _format(input_file(path))
+    if kind == "jsonl":
+        yield from _read_jsonl(path)
+    else:
+        yield from _read_csv(path)
 
 
-def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
-    for number, text in enumerate(handle, start=1):
-        if not text.strip():
-            continue
-        try:
-            yield number, json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield number, BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})")
+def _text_lines(path: Path) -> Iterator[tuple[int, str | BadLine]]:
+    """Each line's text with its line ending, or a BadLine for a line that is not UTF-8 or
+    longer than MAX_LINE_BYTES (read in bounded pieces: a hostile file is never held whole)."""
+    with path.open("rb") as raw:
+        number = 0
+        while chunk := raw.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                while chunk and not chunk.endswith(b"\n"):  # skip the rest of it
+                    chunk = raw.readline(MAX_LINE_BYTES + 1)
+                yield number, BadLine(f"line longer than {MAX_LINE_BYTES:,} bytes")
+                continue
+            try:
+                yield number, chunk.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, BadLine(f"not UTF-8 text (byte {exc.start + 1} of the line)")
 
 
-def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
-    missing = [f for f in ("order", "at", "action") if f not in header]
-    if missing:
-        yield 1, BadLine(f"CSV header lacks column(s): {', '.join(missing)}")
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    for number, text in _text_lines(path):
+        if isinstance(text, BadLine):
+            yield number, text
+        elif text.strip():
+            try:
+                yield number, decode_json(text)
+            except BadLine as exc:
+                yield number, exc
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, Any]]:
+    """Rows of a CSV file; a line that is not text ends the reading (the CSV reader cannot
+    resynchronise after it), reported at its number."""
+    broken: list[tuple[int, BadLine]] = []
+
+    def lines() -> Iterator[str]:
+        for number, text in _text_lines(path):
+            if isinstance(text, BadLine):
+                broken.append((number, text))
+                return
+            yield text
+
+    reader = csv.DictReader(lines())
+    try:
+        header = reader.fieldnames or []
+        missing = [f for f in ("order", "at", "action") if f not in header]
+        if missing and not broken:
+            yield 1, BadLine(f"CSV header lacks column(s): {', '.join(missing)}")
+            return
+        for row in reader:
+            if None in row:
+                yield reader.line_num, BadLine("more values than header columns")
+                continue
+            yield reader.line_num, row
+    except csv.Error as exc:
+        yield reader.line_num, BadLine(f"malformed CSV ({exc})")
         return
-    for row in reader:
-        if None in row:
-            yield reader.line_num, BadLine("more values than header columns")
-            continue
-        yield reader.line_num, row
+    yield from broken
 
 
 @dataclass(frozen=True)
@@ -150,13 +186,13 @@ def _import(path: Path) -> ImportResult:
     parsed: list[ParsedLine] = []
     errors: list[LineError] = []
     for number, raw in _read_lines(path):
-        if isinstance(raw, BadLine):
-            errors.append(LineError(number, str(raw)))
+        if isinstance(raw, InputError):
+            errors.append(LineError.of(number, raw))
             continue
         try:
             parsed.append(parse_line(raw, number))
-        except BadLine as exc:
-            errors.append(LineError(number, str(exc)))
+        except InputError as exc:
+            errors.append(LineError.of(number, exc))
     with store.write_transaction():
         numbers = {p.order for p in parsed}
         rows = _existing_rows(numbers)

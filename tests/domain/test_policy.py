@@ -23,7 +23,13 @@ from hotline.domain.lifecycle import (
     State,
     decide,
 )
-from hotline.domain.masking import mask_address, mask_name, mask_phone, mask_text
+from hotline.domain.masking import (
+    mask_address,
+    mask_location,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 from hotline.domain.policy import (
     Area,
     Audience,
@@ -393,7 +399,7 @@ def test_the_masked_forms_are_the_maskers_own() -> None:
         "caller_phone": mask_phone,
         "caller_address": mask_address,
         "text": mask_text,
-        "location": mask_text,
+        "location": mask_location,
     }
     assert {name: mask(VALUES[name]) for name, mask in maskers.items()} == MASKED
 

@@ -2,23 +2,37 @@
 
 Columns: ``call_id, started_at, queued, wait_seconds, outcome, agent, talk_seconds`` (``queue``
 and ``caller`` may be added). Rows are checked one by one while streaming; a bad row is reported
-with its line number and left out, the good ones go to a normalised file that DuckDB reads.
+with its line number and field and left out, the good ones go to a normalised file that DuckDB
+reads. What is fatal, what is a malformed row and what is only a warning: see
+:mod:`hotline.domain.callcenter.calllog`.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 import tempfile
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
-from hotline.domain.callcenter.calllog import CallLog, LoadReport
+from hotline.domain.callcenter.calllog import (
+    EARLIEST,
+    LATEST,
+    MAX_CALL_SECONDS,
+    MAX_NAME,
+    UNKNOWN_AGENT,
+    CallLog,
+    CallLogInputError,
+    LoadReport,
+)
 from hotline.domain.duck import open_connection
+from hotline.domain.inputs import InputError, input_file, text_lines
 
 REQUIRED = ("call_id", "started_at", "outcome")
 OPTIONAL = ("queued", "wait_seconds", "agent", "talk_seconds", "queue", "caller")
@@ -37,14 +51,13 @@ _NORMALISED = (
     "agent",
     "line",
 )
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+__all__ = ["CallLogInputError", "RowProblem", "load_cdr"]
 
 
-class CallLogInputError(ValueError):
-    """The input file cannot be read at all (missing, empty, lacking columns)."""
-
-
-class RowProblem(ValueError):
-    pass
+class RowProblem(InputError):
+    """One row cannot be a call: it is left out and listed (line, field, problem)."""
 
 
 def load_cdr(
@@ -53,76 +66,117 @@ def load_cdr(
     tz: str = "Asia/Shanghai",
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> CallLog:
-    source = Path(path)
-    if not source.is_file():
-        raise CallLogInputError(f"{source}: no such file")
+    try:
+        source = input_file(path)
+    except InputError as exc:
+        raise CallLogInputError(exc.message, source=path) from None
     con = con or open_connection()
     report = LoadReport(source=str(source), format="cdr")
     zone = ZoneInfo(tz)
     with tempfile.TemporaryDirectory() as scratch:
         normalised = Path(scratch) / "calls.csv"
-        with source.open(newline="", encoding="utf-8-sig") as raw, normalised.open("w") as out:
-            _normalise(raw, csv.writer(out), report, zone)
+        with normalised.open("w", newline="") as out:
+            _normalise(source, csv.writer(out), report, zone)
         con.execute(_CALLS_SQL, [str(normalised)])
     return CallLog(con, report)
 
 
-def _normalise(raw: Any, out: Any, report: LoadReport, zone: ZoneInfo) -> None:
-    reader = csv.DictReader(raw)
+def _lines(source: Path) -> Iterator[str]:
+    """The file's lines for the csv reader; not UTF-8 or over-long lines are fatal."""
+    try:
+        for _, text in text_lines(source):
+            yield text + "\n"
+    except InputError as exc:
+        raise CallLogInputError(exc.message, source=source, line=exc.line) from None
+
+
+def _normalise(source: Path, out: Any, report: LoadReport, zone: ZoneInfo) -> None:
+    reader = csv.DictReader(_lines(source))
+    try:
+        _rows(reader, out, report, zone)
+    except csv.Error as exc:  # an unbalanced quote swallowing the file, a NUL byte
+        raise CallLogInputError(
+            f"not readable as CSV: {exc}", source=source, line=reader.line_num
+        ) from None
+
+
+def _rows(reader: csv.DictReader[str], out: Any, report: LoadReport, zone: ZoneInfo) -> None:
+    source = report.source
     header = [name.strip() for name in reader.fieldnames or ()]
-    if not header:
-        raise CallLogInputError(f"{report.source}: the file is empty")
+    if not any(header):
+        raise CallLogInputError("the file is empty", source=source)
     reader.fieldnames = header
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise CallLogInputError(
-            f"{report.source}: CDR column(s) missing: {', '.join(missing)} "
-            f"(found: {', '.join(header)})"
+            f"CDR column(s) missing: {', '.join(missing)} (found: {', '.join(header)[:300]})",
+            source=source,
+            line=1,
+        )
+    doubled = sorted({name for name in header if header.count(name) > 1 and name})
+    if doubled:
+        raise CallLogInputError(
+            f"CDR column(s) named twice: {', '.join(doubled)[:300]}", source=source, line=1
         )
     out.writerow(_NORMALISED)
     seen: dict[str, int] = {}
-    bad: list[tuple[int, str, str]] = []
+    bad: list[tuple[int, str, str, str | None]] = []
+    warned: list[tuple[int, str, str]] = []
     report.lines = 1
     for row in reader:
         line = reader.line_num
         report.lines = line
-        if not any((value or "").strip() for value in row.values()):
+        if not any(str(value or "").strip() for value in row.values()):
             report.blank_lines += 1
             continue
         try:
-            out.writerow(_checked(row, line, seen, zone))
+            out.writerow(_checked(row, line, seen, zone, warned))
             report.valid_lines += 1
         except RowProblem as problem:
-            bad.append((line, str(problem), ",".join(str(v or "") for v in row.values())))
+            text = ",".join(str(v or "") for v in row.values())
+            bad.append((line, problem.message, text, problem.field))
     report.add_malformed(bad)
+    report.add_warnings(warned)
 
 
-def _checked(row: dict[Any, Any], line: int, seen: dict[str, int], zone: ZoneInfo) -> list[Any]:
+def _checked(
+    row: dict[Any, Any],
+    line: int,
+    seen: dict[str, int],
+    zone: ZoneInfo,
+    warned: list[tuple[int, str, str]],
+) -> list[Any]:
     if None in row:
         raise RowProblem(f"{len(row) - 1 + len(row[None])} fields, the header has {len(row) - 1}")
-    call_id = _text(row, "call_id")
+    call_id = _name(row, "call_id")
     if not call_id:
-        raise RowProblem("call_id is empty")
+        raise RowProblem("call_id is empty", field="call_id")
     if call_id in seen:
-        raise RowProblem(f"duplicate call_id {call_id!r} (first on line {seen[call_id]})")
+        raise RowProblem(
+            f"duplicate call_id {call_id!r} (first on line {seen[call_id]})", field="call_id"
+        )
     outcome = _text(row, "outcome").lower()
     if outcome not in OUTCOMES:
-        raise RowProblem(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        raise RowProblem(
+            f"outcome {outcome[:40]!r} is not one of {', '.join(OUTCOMES)}", field="outcome"
+        )
     started = _time(_text(row, "started_at"), zone)
     queued = _flag(_text(row, "queued"), default=outcome in ("answered", "abandoned"))
     wait = _seconds(row, "wait_seconds", required=queued and outcome == "abandoned")
     talk = _seconds(row, "talk_seconds", required=False)
-    agent = _text(row, "agent")
+    agent = _name(row, "agent")
+    queue, caller = _name(row, "queue"), _name(row, "caller")
     if outcome == "answered" and not agent:
-        raise RowProblem("an answered call needs its agent")
+        # The call was answered; refusing the row would take it out of 接通率.
+        warned.append((line, "agent", f"answered call with no agent: counted as {UNKNOWN_AGENT}"))
     exit_reason = "" if outcome == "answered" else outcome
     if outcome == "abandoned" and not queued:
         outcome = "ivr_only"  # hung up in the IVR: never offered to an agent
     seen[call_id] = line
     return [
         call_id,
-        _text(row, "queue"),
-        _text(row, "caller"),
+        queue,
+        caller,
         outcome,
         exit_reason,
         started.isoformat(sep=" "),
@@ -133,6 +187,16 @@ def _checked(row: dict[Any, Any], line: int, seen: dict[str, int], zone: ZoneInf
     ]
 
 
+def _name(row: dict[str, Any], name: str) -> str:
+    """A name the database stores (call id, agent, queue, caller): printable, 64 at most."""
+    value = _text(row, name)
+    if len(value) > MAX_NAME:
+        raise RowProblem(f"{name} is longer than {MAX_NAME} characters", field=name)
+    if _CONTROL.search(value):
+        raise RowProblem(f"{name} holds a control character", field=name)
+    return value
+
+
 def _text(row: dict[str, Any], name: str) -> str:
     return str(row.get(name) or "").strip()
 
@@ -141,7 +205,19 @@ def _time(value: str, zone: ZoneInfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise RowProblem(f"started_at {value!r} is not an ISO date-time") from None
+        raise RowProblem(
+            f"started_at {value[:40]!r} is not an ISO date-time", field="started_at"
+        ) from None
+    # Compared before converting: year 9999 in UTC-14 would overflow on the way to local time.
+    if parsed.tzinfo is None:
+        inside = EARLIEST <= parsed < LATEST
+    else:
+        inside = EARLIEST.replace(tzinfo=UTC) <= parsed < LATEST.replace(tzinfo=UTC)
+    if not inside:
+        raise RowProblem(
+            f"started_at {value[:40]!r} is outside {EARLIEST.year}–{LATEST.year}",
+            field="started_at",
+        )
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(zone).replace(tzinfo=None)
     return parsed
@@ -155,21 +231,25 @@ def _flag(value: str, *, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise RowProblem(f"queued {value!r} is not true/false")
+    raise RowProblem(f"queued {value[:40]!r} is not true/false", field="queued")
 
 
 def _seconds(row: dict[str, Any], name: str, *, required: bool) -> float | None:
     value = _text(row, name)
     if not value:
         if required:
-            raise RowProblem(f"{name} is empty")
+            raise RowProblem(f"{name} is empty", field=name)
         return None
     try:
         number = float(value)
     except ValueError:
-        raise RowProblem(f"{name} {value!r} is not a number") from None
+        raise RowProblem(f"{name} {value[:40]!r} is not a number", field=name) from None
     if number < 0 or not math.isfinite(number):
-        raise RowProblem(f"{name} {value!r} is negative or not finite")
+        raise RowProblem(f"{name} {value[:40]!r} is negative or not finite", field=name)
+    if number > MAX_CALL_SECONDS:
+        raise RowProblem(
+            f"{name} {value[:40]!r} is more than a day ({MAX_CALL_SECONDS:,} s)", field=name
+        )
     return number
 
 

@@ -6,12 +6,14 @@ still waiting when the log ends is reported on its own line, never in a rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hotline.domain import erlang
-from hotline.domain.callcenter.calllog import CallLog
+from hotline.domain.callcenter.calllog import UNKNOWN_AGENT, CallLog
+from hotline.domain.inputs import InputError
 
 ANSWER_TARGET_SECONDS = 15  # GB/T 33358-2016: 15秒接通率
 DAY_MINUTES = 24 * 60
@@ -35,7 +37,7 @@ DEFINITIONS = {
 }
 
 
-class KpiInputError(ValueError):
+class KpiInputError(InputError):
     """A report option is out of range; the message names it."""
 
 
@@ -47,6 +49,13 @@ class KpiOptions:
     shrinkage: float = 0.0
 
     def __post_init__(self) -> None:
+        for name, value in (
+            ("target_seconds", self.target_seconds),
+            ("service_level", self.service_level),
+            ("shrinkage", self.shrinkage),
+        ):
+            if not math.isfinite(value):  # NaN passes every comparison in check_targets
+                raise KpiInputError(f"must be a finite number, got {value}", field=name)
         erlang.check_targets(
             target_seconds=self.target_seconds,
             service_level_goal=self.service_level,
@@ -55,7 +64,8 @@ class KpiOptions:
         minutes = self.interval_minutes
         if minutes <= 0 or DAY_MINUTES % minutes:
             raise KpiInputError(
-                f"interval must divide a day into whole intervals (15m, 30m, 60m…), got {minutes}m"
+                f"interval must divide a day into whole intervals (15m, 30m, 60m…), got {minutes}m",
+                field="interval",
             )
 
 
@@ -66,8 +76,8 @@ def parse_interval(text: str) -> int:
         if value.endswith("h"):
             return int(float(value[:-1]) * 60)
         return int(value.removesuffix("min").removesuffix("m"))
-    except ValueError:
-        raise KpiInputError(f"interval {text!r} is not like 15m, 30m or 1h") from None
+    except (ValueError, OverflowError):  # "xh", "infh"
+        raise KpiInputError(f"{text[:40]!r} is not like 15m, 30m or 1h", field="interval") from None
 
 
 def ratio(part: float | None, whole: float | None) -> float | None:
@@ -128,6 +138,10 @@ def kpi_report(
         "queues": _period_table(log, "queue"),
         "agents": agent_table(log),
         "input": log.report.as_dict(),
+        # Lines kept with a data-quality problem (an answered call with no agent…): the first
+        # ones, and how many in all.
+        "warnings": log.report.warnings_list(),
+        "warnings_total": log.report.warnings,
     }
 
 
@@ -253,13 +267,18 @@ def _agent_time_totals(log: CallLog) -> dict[str, float]:
 
 
 def agent_table(log: CallLog) -> list[dict[str, Any]]:
-    """Per agent: calls answered, talk, and (from a queue_log) time logged in and paused."""
+    """Per agent: calls answered, talk, and (from a queue_log) time logged in and paused.
+
+    Answered calls whose log names no agent are one row, agent ``unknown``, so the rows add up
+    to the calls answered.
+    """
     calls = {
         row["agent"]: row
         for row in log.rows(
-            "SELECT agent, count(*) AS answered, sum(talk_seconds) AS talk_seconds, "
-            "avg(talk_seconds) AS aht_seconds, avg(wait_seconds) AS asa_seconds FROM calls "
-            "WHERE outcome = 'answered' AND agent IS NOT NULL GROUP BY agent"
+            "SELECT coalesce(agent, ?) AS agent, count(*) AS answered, "
+            "sum(talk_seconds) AS talk_seconds, avg(talk_seconds) AS aht_seconds, "
+            "avg(wait_seconds) AS asa_seconds FROM calls WHERE outcome = 'answered' GROUP BY 1",
+            [UNKNOWN_AGENT],
         )
     }
     states: dict[str, dict[str, Any]] = {}

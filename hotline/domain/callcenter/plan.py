@@ -3,36 +3,75 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hotline.domain import erlang
-from hotline.domain.callcenter.cdr import CallLogInputError
+from hotline.domain.callcenter.calllog import MAX_CALL_SECONDS, CallLogInputError
+from hotline.domain.inputs import InputError, finite_number, text_lines
+
+# More calls than this in one interval is a garbled forecast, not a hotline's busiest hour.
+MAX_CALLS_PER_INTERVAL = 1_000_000
+MAX_ROWS = 10_000
 
 
 def read_forecast(path: Path, *, default_aht: float | None) -> list[tuple[str, float, float]]:
-    """(start, calls, aht seconds) per row; a bad row stops the read with its line number."""
-    if not path.is_file():
-        raise CallLogInputError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    """(start, calls, aht seconds) per row; a bad row stops the read with its line and field."""
+    reader = csv.DictReader(_lines(path))
+    try:
         names = reader.fieldnames or ()
         if "start" not in names or "calls" not in names:
-            raise CallLogInputError(f"{path}: a forecast needs the columns start and calls")
+            raise CallLogInputError("a forecast needs the columns start and calls", source=path)
         if "aht_seconds" not in names and default_aht is None:
-            raise CallLogInputError(f"{path}: no aht_seconds column: give --aht-seconds")
-        rows = []
+            raise CallLogInputError("no aht_seconds column: give --aht-seconds", source=path)
+        rows: list[tuple[str, float, float]] = []
         for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise CallLogInputError(f"more than {MAX_ROWS:,} intervals", source=path)
             try:
-                aht = float(row.get("aht_seconds") or default_aht or "nan")
-                rows.append((row["start"].strip(), float(row["calls"]), aht))
-            except ValueError:
-                raise CallLogInputError(
-                    f"{path}:{reader.line_num}: calls and aht_seconds must be numbers"
-                ) from None
+                rows.append(_interval(row, default_aht))
+            except InputError as exc:
+                raise exc.located(source=path, line=reader.line_num) from None
+    except csv.Error as exc:
+        raise CallLogInputError(
+            f"not readable as CSV: {exc}", source=path, line=reader.line_num
+        ) from None
     if not rows:
-        raise CallLogInputError(f"{path}: the forecast has no rows")
+        raise CallLogInputError("the forecast has no rows", source=path)
     return rows
+
+
+def _lines(path: Path) -> Iterator[str]:
+    for _, text in text_lines(path):
+        yield text + "\n"
+
+
+def _interval(row: dict[str, Any], default_aht: float | None) -> tuple[str, float, float]:
+    if None in row:
+        raise InputError("more fields than the header has")
+    start = str(row.get("start") or "").strip()
+    if not start:
+        raise InputError("is empty", field="start")
+    calls = finite_number(
+        _number(row, "calls", None), field="calls", low=0, high=MAX_CALLS_PER_INTERVAL
+    )
+    aht = finite_number(
+        _number(row, "aht_seconds", default_aht), field="aht_seconds", low=1, high=MAX_CALL_SECONDS
+    )
+    return start[:64], calls, aht
+
+
+def _number(row: dict[str, Any], name: str, default: float | None) -> float:
+    text = str(row.get(name) or "").strip()
+    if not text:
+        if default is None:
+            raise InputError("is empty", field=name)
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{text[:40]!r} is not a number", field=name) from None
 
 
 def day_plan(

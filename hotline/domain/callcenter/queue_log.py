@@ -19,16 +19,33 @@ EXITWITHKEY        key | position | origposition | waittime
 RINGNOANSWER       ringtime in milliseconds
 PAUSE / PAUSEALL   reason
 =================  ==============================================
+
+Not UTF-8 and over-long lines are fatal; a line that cannot be an event is malformed (left out,
+listed with its field); CONNECT, COMPLETE… or TRANSFER without an agent is a warning: the call
+counts as answered by :data:`~hotline.domain.callcenter.calllog.UNKNOWN_AGENT`.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 
-from hotline.domain.callcenter.calllog import CallLog, LoadReport
+from hotline.domain.callcenter.calllog import (
+    EARLIEST,
+    LATEST,
+    MAX_CALL_SECONDS,
+    MAX_NAME,
+    UNKNOWN_AGENT,
+    CallLog,
+    CallLogInputError,
+    LoadReport,
+    cleaned_copy,
+    scan_text,
+)
 from hotline.domain.duck import open_connection, sql_list
+from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file
 
 ENTER = "ENTERQUEUE"
 CONNECT = "CONNECT"
@@ -55,9 +72,13 @@ IGNORED_EVENTS = (
     "MIXMONITOR",
 )
 KNOWN_EVENTS = (*CALL_EVENTS, *AGENT_EVENTS, *IGNORED_EVENTS)
+# Events that say an agent took the call: without the agent, still an answered call.
+ANSWER_EVENTS = (CONNECT, *COMPLETES, *TRANSFERS)
 
 # Unix times outside 2000-01-01 .. 2100-01-01 are cut-off or garbled fields.
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800
+SAMPLE = 100
+_MAX_RING_MS = 1000 * MAX_CALL_SECONDS
 
 
 def load_queue_log(
@@ -67,17 +88,30 @@ def load_queue_log(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> CallLog:
     """Read one queue_log file into ``calls``, ``agent_spans`` and ``rings`` tables."""
+    try:
+        checked = input_file(path)
+    except InputError as exc:
+        raise CallLogInputError(exc.message, source=path) from None
     con = con or open_connection()
     source = str(path)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_lines AS SELECT line FROM read_csv(?, "
-        "columns={'line': 'VARCHAR'}, delim='\x01', quote='', escape='', header=false, "
-        "auto_detect=false)",
-        [source],
-    )
+    try:
+        _read_lines(con, checked)
+    except duckdb.Error as exc:
+        # Only a file DuckDB refuses pays for a byte-level scan: it names the line that is not
+        # UTF-8 or too long (fatal), or finds bytes a cleaned copy can carry (U+0001, lone CR).
+        if not scan_text(checked):
+            raise _unreadable(exc, source) from None
+        with tempfile.TemporaryDirectory() as scratch:
+            readable = Path(scratch) / "queue_log"
+            cleaned_copy(checked, readable)
+            try:
+                _read_lines(con, readable)
+            except duckdb.Error as again:
+                raise _unreadable(again, source) from None
     con.execute(_PARSE_SQL, [tz])
     malformed = con.execute(
-        "SELECT q.line_no, q.problem, r.line FROM ql q JOIN raw_lines r ON r.rowid = q.line_no - 1 "
+        "SELECT q.line_no, q.problem, r.line, q.field FROM ql q "
+        "JOIN raw_lines r ON r.rowid = q.line_no - 1 "
         "WHERE q.problem IS NOT NULL ORDER BY q.line_no"
     ).fetchall()
     lines, blank = con.execute(
@@ -88,6 +122,15 @@ def load_queue_log(
     con.execute(_AGENT_SQL)
     report = LoadReport(source=source, format="queue_log", lines=lines, blank_lines=blank)
     report.add_malformed(malformed)
+    report.add_warnings(
+        (line, "agent", f"{event} without an agent: the call counts as answered by {UNKNOWN_AGENT}")
+        for line, event in con.execute(
+            f"SELECT line_no, event FROM ql WHERE warn_field IS NOT NULL ORDER BY line_no "
+            f"LIMIT {SAMPLE}"
+        ).fetchall()
+    )
+    warned = con.execute("SELECT count(*) FROM ql WHERE warn_field IS NOT NULL").fetchone()
+    report.warnings = int(warned[0]) if warned else 0
     report.ignored_events = dict(
         con.execute(
             f"SELECT event, count(*) FROM ql WHERE problem IS NULL AND event IN "
@@ -101,6 +144,22 @@ def load_queue_log(
     return CallLog(con, report)
 
 
+def _read_lines(con: duckdb.DuckDBPyConnection, readable: Path) -> None:
+    """One row per line, by DuckDB's parallel reader, which refuses what is not UTF-8."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_lines AS SELECT line FROM read_csv(?, "
+        "columns={'line': 'VARCHAR'}, delim='\x01', quote='', escape='', header=false, "
+        f"auto_detect=false, max_line_size={MAX_LINE_BYTES + 2})",
+        [str(readable)],
+    )
+
+
+def _unreadable(exc: duckdb.Error, source: str) -> CallLogInputError:
+    """A safety net: what scan_text let through and DuckDB still refused, in one line."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return CallLogInputError(f"cannot be read as a queue_log: {first}", source=source)
+
+
 def _count_out_of_order(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute(
         "SELECT count(*) FROM (SELECT ts, max(ts) OVER (ORDER BY line_no ROWS BETWEEN "
@@ -110,59 +169,94 @@ def _count_out_of_order(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def _num(field: str) -> str:
-    return f"coalesce(TRY_CAST({field} AS DOUBLE) >= 0, false)"
+def _num(field: str, high: float = MAX_CALL_SECONDS) -> str:
+    """A duration: a number from 0 to a day (NaN and infinity fail BETWEEN)."""
+    return f"coalesce(TRY_CAST({field} AS DOUBLE) BETWEEN 0 AND {high}, false)"
+
+
+def _long(field: str) -> str:
+    return f"coalesce(length({field}) > {MAX_NAME}, false)"
 
 
 def _blank(field: str) -> str:
     return f"({field} IS NULL OR {field} = '')"
 
 
+# [problem, field] of a line that cannot be used, NULL for a good one.
 _PROBLEM = f"""
 CASE
-  WHEN n < 5 THEN 'truncated: ' || n || ' field(s), a queue_log line has ts least 5 '
-       || '(time|callid|queue|agent|event)'
-  WHEN ts IS NULL THEN 'time "' || t || '" is neither a Unix time (2000–2100) nor a date-time'
-  WHEN event NOT IN {sql_list(KNOWN_EVENTS)} THEN 'unknown event "' || event || '"'
+  WHEN n < 5 THEN ['truncated: ' || n || ' field(s), a queue_log line has at least 5 '
+       || '(time|callid|queue|agent|event)', 'event']
+  WHEN control THEN ['a control character in the line', NULL]
+  WHEN ts IS NULL THEN ['time "' || left(t, 40) || '" is neither a Unix time nor a date-time '
+       || 'between {EARLIEST.year} and {LATEST.year}', 'time']
+  WHEN event NOT IN {sql_list(KNOWN_EVENTS)} THEN ['unknown event "' || left(event, 40) || '"',
+       'event']
   WHEN event IN {sql_list(CALL_EVENTS)} AND (callid IS NULL OR callid IN ('', 'NONE'))
-    THEN event || ' without a call id'
-  WHEN event IN {sql_list((CONNECT, *COMPLETES, *TRANSFERS, RING_NO_ANSWER, *AGENT_EVENTS))}
+    THEN [event || ' without a call id', 'callid']
+  WHEN {_long("callid")} THEN ['callid is longer than {MAX_NAME} characters', 'callid']
+  WHEN {_long("queue")} THEN ['queue is longer than {MAX_NAME} characters', 'queue']
+  WHEN {_long("agent")} THEN ['agent is longer than {MAX_NAME} characters', 'agent']
+  WHEN event = '{ENTER}' AND {_long("d2")}
+    THEN ['the caller (data2) is longer than {MAX_NAME} characters', 'data2']
+  WHEN event IN {sql_list(PAUSES)} AND {_long("d1")}
+    THEN ['the pause reason (data1) is longer than {MAX_NAME} characters', 'data1']
+  WHEN event IN {sql_list((RING_NO_ANSWER, *AGENT_EVENTS))}
        AND (agent IS NULL OR agent IN ('', 'NONE'))
-    THEN event || ' without an agent'
-  WHEN event = '{CONNECT}' AND NOT {_num("d1")} THEN 'CONNECT needs the hold time (data1)'
-  WHEN event IN {sql_list(COMPLETES)} AND NOT ({_num("d1")} AND {_num("d2")})
-    THEN event || ' needs the hold and talk times (data1, data2)'
-  WHEN event IN {sql_list(TRANSFERS)} AND NOT ({_num("d3")} AND {_num("d4")})
-    THEN event || ' needs the hold and talk times (data3, data4)'
-  WHEN event = 'ABANDON' AND NOT {_num("d3")} THEN 'ABANDON needs the wait time (data3)'
+    THEN [event || ' without an agent', 'agent']
+  WHEN event = '{CONNECT}' AND NOT {_num("d1")}
+    THEN ['CONNECT needs the hold time (data1), 0 to {MAX_CALL_SECONDS} s', 'data1']
+  WHEN event IN {sql_list(COMPLETES)} AND NOT {_num("d1")}
+    THEN [event || ' needs the hold and talk times (data1, data2), 0 to {MAX_CALL_SECONDS} s',
+          'data1']
+  WHEN event IN {sql_list(COMPLETES)} AND NOT {_num("d2")}
+    THEN [event || ' needs the hold and talk times (data1, data2), 0 to {MAX_CALL_SECONDS} s',
+          'data2']
+  WHEN event IN {sql_list(TRANSFERS)} AND NOT {_num("d3")}
+    THEN [event || ' needs the hold and talk times (data3, data4), 0 to {MAX_CALL_SECONDS} s',
+          'data3']
+  WHEN event IN {sql_list(TRANSFERS)} AND NOT {_num("d4")}
+    THEN [event || ' needs the hold and talk times (data3, data4), 0 to {MAX_CALL_SECONDS} s',
+          'data4']
+  WHEN event = 'ABANDON' AND NOT {_num("d3")}
+    THEN ['ABANDON needs the wait time (data3), 0 to {MAX_CALL_SECONDS} s', 'data3']
   WHEN event IN ('EXITWITHTIMEOUT', 'EXITEMPTY') AND NOT {_blank("d3")} AND NOT {_num("d3")}
-    THEN event || ' has a wait time (data3) that is not a number'
+    THEN [event || ' has a wait time (data3) that is not 0 to {MAX_CALL_SECONDS} s', 'data3']
   WHEN event = 'EXITWITHKEY' AND NOT {_blank("d4")} AND NOT {_num("d4")}
-    THEN 'EXITWITHKEY has a wait time (data4) that is not a number'
-  WHEN event = '{RING_NO_ANSWER}' AND NOT {_blank("d1")} AND NOT {_num("d1")}
-    THEN 'RINGNOANSWER has a ring time (data1) that is not a number'
+    THEN ['EXITWITHKEY has a wait time (data4) that is not 0 to {MAX_CALL_SECONDS} s', 'data4']
+  WHEN event = '{RING_NO_ANSWER}' AND NOT {_blank("d1")} AND NOT {_num("d1", _MAX_RING_MS)}
+    THEN ['RINGNOANSWER has a ring time (data1) that is not a number of milliseconds', 'data1']
 END
 """
 
 _PARSE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE ql AS
 WITH parts AS (
-  SELECT rowid + 1 AS line_no, string_split(line, '|') AS f
+  SELECT rowid + 1 AS line_no, string_split(line, '|') AS f,
+         regexp_matches(line, '[\\x00-\\x08\\x0b-\\x1f\\x7f]') AS control
   FROM raw_lines WHERE line IS NOT NULL AND trim(line) <> ''
 ), fields AS (
-  SELECT line_no, len(f) AS n, trim(f[1]) AS t, f[2] AS callid, f[3] AS queue, f[4] AS agent,
-         f[5] AS event, f[6] AS d1, f[7] AS d2, f[8] AS d3, f[9] AS d4,
+  SELECT line_no, control, len(f) AS n, trim(f[1]) AS t, f[2] AS callid, f[3] AS queue,
+         f[4] AS agent, f[5] AS event, f[6] AS d1, f[7] AS d2, f[8] AS d3, f[9] AS d4,
          TRY_CAST(trim(f[1]) AS DOUBLE) AS epoch
   FROM parts
+), stamped AS (
+  SELECT *, CASE WHEN epoch IS NULL THEN TRY_CAST(t AS TIMESTAMP) END AS stamp FROM fields
 ), timed AS (
   SELECT *, CASE
       WHEN epoch BETWEEN {_EPOCH_MIN} AND {_EPOCH_MAX} THEN to_timestamp(epoch) AT TIME ZONE $1
-      WHEN epoch IS NULL THEN TRY_CAST(t AS TIMESTAMP)
+      WHEN stamp >= TIMESTAMP '{EARLIEST:%Y-%m-%d}' AND stamp < TIMESTAMP '{LATEST:%Y-%m-%d}'
+        THEN stamp
     END AS ts
-  FROM fields
+  FROM stamped
+), checked AS (
+  SELECT *, {_PROBLEM} AS pf FROM timed
 )
-SELECT line_no, ts, callid, queue, agent, event, d1, d2, d3, d4, {_PROBLEM} AS problem
-FROM timed
+SELECT line_no, ts, callid, queue, agent, event, d1, d2, d3, d4,
+  pf[1] AS problem, pf[2] AS field,
+  CASE WHEN pf IS NULL AND event IN {sql_list(ANSWER_EVENTS)}
+            AND (agent IS NULL OR agent IN ('', 'NONE')) THEN 'agent' END AS warn_field
+FROM checked
 """
 
 _CALLS_SQL = f"""
@@ -176,8 +270,8 @@ WITH e AS (
     arg_min(d2, ts) FILTER (WHERE event = '{ENTER}') AS caller,
     max(ts) FILTER (WHERE event = '{CONNECT}') AS connected,
     arg_max(TRY_CAST(d1 AS DOUBLE), ts) FILTER (WHERE event = '{CONNECT}') AS connect_hold,
-    arg_max(agent, ts) FILTER (WHERE event IN {sql_list((CONNECT, *COMPLETES, *TRANSFERS))})
-      AS agent,
+    arg_max(agent, ts) FILTER (WHERE event IN {sql_list(ANSWER_EVENTS)}
+                                 AND agent NOT IN ('', 'NONE')) AS agent,
     max(ts) FILTER (WHERE event IN {sql_list((*COMPLETES, *TRANSFERS))}) AS completed,
     arg_max(TRY_CAST(CASE WHEN event IN {sql_list(COMPLETES)} THEN d1 ELSE d3 END AS DOUBLE), ts)
       FILTER (WHERE event IN {sql_list((*COMPLETES, *TRANSFERS))}) AS complete_hold,

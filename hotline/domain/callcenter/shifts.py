@@ -3,38 +3,69 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from hotline.domain.callcenter.cdr import CallLogInputError
+from hotline.domain.callcenter.calllog import EARLIEST, LATEST, MAX_NAME, CallLogInputError
 from hotline.domain.detectors.away_from_post import ShiftSlot
+from hotline.domain.inputs import InputError, text_lines
 
 COLUMNS = ("agent", "start", "end")
 
 
 def read_shifts(path: Path) -> list[ShiftSlot]:
-    """Every shift of the file; any bad row stops the read with its line number."""
-    if not path.is_file():
-        raise CallLogInputError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    """Every shift of the file; any bad row stops the read with its line number and field."""
+    reader = csv.DictReader(_lines(path))
+    try:
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or ())]
         if missing:
-            raise CallLogInputError(f"{path}: shift column(s) missing: {', '.join(missing)}")
-        return [_slot(path, reader.line_num, row) for row in reader]
+            raise CallLogInputError(
+                f"shift column(s) missing: {', '.join(missing)}", source=path, line=1
+            )
+        slots = []
+        for row in reader:
+            try:
+                slots.append(_slot(row))
+            except InputError as exc:
+                raise exc.located(source=path, line=reader.line_num) from None
+    except csv.Error as exc:
+        raise CallLogInputError(
+            f"not readable as CSV: {exc}", source=path, line=reader.line_num
+        ) from None
+    return slots
 
 
-def _slot(path: Path, line: int, row: dict[str, str]) -> ShiftSlot:
+def _lines(path: Path) -> Iterator[str]:
+    for _, text in text_lines(path):
+        yield text + "\n"
+
+
+def _slot(row: dict[str | None, object]) -> ShiftSlot:
+    if None in row:
+        raise InputError("more fields than the header has")
+    agent = str(row.get("agent") or "").strip()
+    if not agent or len(agent) > MAX_NAME:
+        raise InputError(f"a shift needs an agent of 1 to {MAX_NAME} characters", field="agent")
+    start, end = _time(row, "start"), _time(row, "end")
+    if end <= start:
+        raise InputError("a shift ends after it starts", field="end")
+    return ShiftSlot(agent, start, end)
+
+
+def _time(row: dict[str | None, object], name: str) -> datetime:
+    text = str(row.get(name) or "").strip()
     try:
-        start = datetime.fromisoformat(row["start"].strip())
-        end = datetime.fromisoformat(row["end"].strip())
+        value = datetime.fromisoformat(text)
     except ValueError:
-        raise CallLogInputError(f"{path}:{line}: start/end are not ISO date-times") from None
-    if not row["agent"].strip() or end <= start:
-        raise CallLogInputError(f"{path}:{line}: a shift needs an agent and end after start")
-    return ShiftSlot(row["agent"].strip(), start, end)
+        raise InputError(f"{text[:40]!r} is not an ISO date-time", field=name) from None
+    if value.tzinfo is not None or not EARLIEST <= value < LATEST:
+        raise InputError(
+            f"{text[:40]!r} must be a local date-time between {EARLIEST.year} and {LATEST.year}",
+            field=name,
+        )
+    return value
 
 
 def write_shifts(out: TextIO, shifts: Iterable[ShiftSlot]) -> None:

@@ -25,6 +25,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from hotline.domain.inputs import InputError
+
 FORMAT = 1
 # A title says in a few characters what the whole message is about: it counts this many times.
 TITLE_WEIGHT = 2
@@ -33,7 +35,7 @@ MIN_PER_LABEL = 2
 SELF_TRAINING_SCORE = 0.9
 
 
-class ModelError(ValueError):
+class ModelError(InputError):
     """The training data or the saved model cannot be used; the message says why."""
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.domain.dispatch.classifier import ModelError, compose_text
+from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, output_file
 
 csv.field_size_limit(10_000_000)
 
@@ -18,32 +19,50 @@ class Table:
     labels: list[str]
 
 
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines with their endings; non-UTF-8 bytes and over-long lines are refused
+    at their line number."""
+    with path.open("rb") as raw:
+        number = 0
+        while chunk := raw.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                raise ModelError(
+                    f"line longer than {MAX_LINE_BYTES:,} bytes", source=path, line=number
+                )
+            try:
+                yield chunk.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ModelError(
+                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=path, line=number
+                ) from None
+
+
 def read_table(path: Path, *, text_columns: Sequence[str], label_column: str = "") -> Table:
     """Rows in file order; the text is the named columns joined (the first counts double)."""
-    if not path.is_file():
-        raise ModelError(f"{path}: no such file")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            if not header:
-                raise ModelError(f"{path}: empty file (no header row)")
-            wanted = [*text_columns, *([label_column] if label_column else [])]
-            missing = [c for c in wanted if c not in header]
-            if missing:
-                raise ModelError(
-                    f"{path}: no column {', '.join(map(repr, missing))}; "
-                    f"columns are {', '.join(header)}"
-                )
-            texts, labels = [], []
-            for row in reader:
-                texts.append(compose_text([row[c] or "" for c in text_columns]))
-                if label_column:
-                    labels.append((row[label_column] or "").strip())
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        input_file(path)
+    except InputError as exc:
+        raise ModelError(exc.message, source=path) from None
+    reader = csv.DictReader(_lines(path))
+    try:
+        header = reader.fieldnames or []
+        if not header:
+            raise ModelError(f"{path}: empty file (no header row)")
+        wanted = [*text_columns, *([label_column] if label_column else [])]
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            raise ModelError(
+                f"{path}: no column {', '.join(map(repr, missing))}; "
+                f"columns are {', '.join(header)[:500]}"
+            )
+        texts, labels = [], []
+        for row in reader:
+            texts.append(compose_text([row[c] or "" for c in text_columns]))
+            if label_column:
+                labels.append((row[label_column] or "").strip())
     except csv.Error as exc:
-        raise ModelError(f"{path}: malformed CSV ({exc})") from None
+        raise ModelError(f"malformed CSV ({exc})", source=path, line=reader.line_num) from None
     if not texts:
         raise ModelError(f"{path}: no data rows")
     return Table(texts, labels)
@@ -53,6 +72,7 @@ def write_predictions(
     path: Path, suggestions: Sequence[Sequence[tuple[str, float]]], k: int
 ) -> None:
     """row, label_1, score_1, … label_k, score_k; one line per input row, in input order."""
+    output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -17,6 +17,7 @@ from hotline.reference.models import Area, Category
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.forms import order_create
+from hotline.web.views.citizen import tracking_code
 from hotline.web.views.orders import order_rows, signed_in_user
 from hotline.workorders import selectors
 
@@ -66,7 +67,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         return redirect("web:intake")
     if order is None:
         return render(request, "web/intake.html", _context(request, values, errors), status=422)
-    messages.success(request, f"已受理 {order.number}")
+    # The agent reads the 查询码 to the caller, who can follow the order on /track/ with it.
+    messages.success(request, f"已受理 {order.number}，查询码 {tracking_code(order.number)}")
     return redirect("web:order", number=order.number)
 
 
