@@ -3,11 +3,8 @@ chains verify and which holds only acknowledged orders; restore refuses to clobb
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,26 +16,10 @@ from django.db import connection
 from hotline.cli import main
 from hotline.domain.lifecycle import State
 from tests.common.world import World
+from tests.test_cli import hotline
 
 WRITES_BEFORE_BACKUP = 15
 WRITES_AFTER_BACKUP = 10
-
-
-def hotline(
-    *args: str, cwd: Path, database_url: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOTLINE_TEST_DB_TAG")}
-    env["HOTLINE_VAR"] = str(cwd)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 class Writer(threading.Thread):

@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 
 
-def hotline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+def hotline(
+    *args: str, cwd: Path, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``hotline`` in a subprocess on a SQLite file under ``cwd``, or on ``database_url``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOTLINE_TEST_DB_TAG")}
     env["HOTLINE_VAR"] = str(cwd)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "-m", "hotline.cli", *args],
         cwd=cwd,

@@ -11,12 +11,10 @@ are printed at the end of the module for docs/security.md.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,11 +28,11 @@ from hotline.domain.callcenter.plan import read_forecast
 from hotline.domain.callcenter.queue_log import KNOWN_EVENTS
 from hotline.domain.callcenter.shifts import read_shifts
 from hotline.domain.inputs import InputError
+from tests.common.hostile import Tally
 
 pytestmark = pytest.mark.django_db
 
-TRIED: Counter[str] = Counter()
-TRACEBACKS: Counter[str] = Counter()
+TALLY = Tally("hostile_callcenter")
 T0 = 1772413200  # 2026-03-02 09:00 Beijing time
 HEADER = "call_id,started_at,queued,wait_seconds,outcome,agent,talk_seconds\n"
 BIG_LINE = b"x" * (2 << 20)  # 2 MiB, past the 1 MiB line limit
@@ -51,38 +49,13 @@ FAST = settings(
 )
 
 
-def attempt[T](fmt: str, call: Callable[[], T]) -> T | InputError:
-    """Run a loader on one malformed input: its result, or the project's own error. Any other
-    exception is counted as a traceback and fails the test."""
-    TRIED[fmt] += 1
-    try:
-        return call()
-    except InputError as exc:
-        assert "\n" not in str(exc), "an input error is one line"
-        return exc
-    except Exception:
-        TRACEBACKS[fmt] += 1
-        raise
+attempt = TALLY.attempt
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _figures(pytestconfig: pytest.Config) -> Iterator[None]:
     yield
-    figures = {
-        fmt: {"malformed_inputs": TRIED[fmt], "tracebacks": TRACEBACKS[fmt]}
-        for fmt in sorted(TRIED)
-    }
-    out = Path(django_settings.VAR_DIR) / "test" / "hostile_callcenter.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=1) + "\n")
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        for fmt, row in figures.items():
-            reporter.write_line(
-                f"hostile input  {fmt:<28} tried {row['malformed_inputs']:>5}  "
-                f"tracebacks {row['tracebacks']}"
-            )
+    TALLY.write(pytestconfig)
 
 
 # -- generated input ----------------------------------------------------------------------------
@@ -243,13 +216,13 @@ def test_shift_and_forecast_files_give_rows_or_one_clear_error(
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    TRIED["callcenter CLI"] += 1
+    TALLY.tried["callcenter CLI"] += 1
     try:
         code = main(["callcenter", *map(str, args)])
     except SystemExit as exc:  # argparse
         code = int(exc.code or 0)
     except Exception:
-        TRACEBACKS["callcenter CLI"] += 1
+        TALLY.tracebacks["callcenter CLI"] += 1
         raise
     out = capsys.readouterr()
     assert "Traceback" not in out.err

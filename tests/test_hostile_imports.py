@@ -17,13 +17,11 @@ import math
 import os
 import re
 import zipfile
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,12 +36,12 @@ from hotline.domain.request_import import load_mapping, read_requests, read_rows
 from hotline.exchange.services import requests_import
 from hotline.workorders.interchange import events_import
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from tests.common.hostile import Tally
 from tests.common.world import World
 
 pytestmark = pytest.mark.django_db
 
-TRIED: Counter[str] = Counter()
-TRACEBACKS: Counter[str] = Counter()
+TALLY = Tally("hostile_imports")
 
 # A deeper hunt: HOTLINE_HOSTILE_EXAMPLES=2000 pytest tests/test_hostile_imports.py
 FAST = settings(
@@ -57,44 +55,13 @@ FAST = settings(
 )
 
 
-def attempt[T](fmt: str, call: Callable[[], T]) -> T | InputError:
-    """Run an importer on one malformed input: its result, or the project's own error. Any
-    other exception is counted as a traceback and fails the test."""
-    TRIED[fmt] += 1
-    try:
-        return call()
-    except InputError as exc:
-        assert "\n" not in str(exc), "an input error is one line"
-        return exc
-    except Exception:
-        TRACEBACKS[fmt] += 1
-        raise
+attempt = TALLY.attempt
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _figures(pytestconfig: pytest.Config) -> Iterator[None]:
     yield
-    figures = {
-        fmt: {"malformed_inputs": TRIED[fmt], "tracebacks": TRACEBACKS[fmt]}
-        for fmt in sorted(TRIED)
-    }
-    out = Path(django_settings.VAR_DIR) / "test" / "hostile_imports.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=1) + "\n")
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            _report(reporter, figures)
-
-
-def _report(reporter: Any, figures: dict[str, dict[str, int]]) -> None:
-    reporter.write_line("")
-    for fmt, row in figures.items():
-        reporter.write_line(
-            f"hostile input  {fmt:<28} tried {row['malformed_inputs']:>5}  "
-            f"tracebacks {row['tracebacks']}"
-        )
+    TALLY.write(pytestconfig)
 
 
 def nothing_written() -> bool:
@@ -970,4 +937,4 @@ def test_dispatch_cli_refuses_bad_files_in_one_line(
 
 def test_no_traceback_in_any_format() -> None:
     """Runs last in the module: the sum over every format above."""
-    assert sum(TRACEBACKS.values()) == 0, dict(TRACEBACKS)
+    assert sum(TALLY.tracebacks.values()) == 0, dict(TALLY.tracebacks)

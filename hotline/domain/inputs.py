@@ -77,32 +77,58 @@ def output_file(path: str | Path) -> Path:
     return target
 
 
-def text_lines(
-    path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES, encoding: str = "utf-8-sig"
-) -> Iterator[tuple[int, str]]:
-    """(line number, text without the newline) for each line of a UTF-8 text file.
-
-    Non-UTF-8 bytes and over-long lines are named by their line number.
-    """
+def line_texts(
+    path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, str | InputError]]:
+    """(line number, text with its line ending) for each line of a UTF-8 text file, read in
+    bounded pieces (a hostile file is never held whole). A line that is not UTF-8 or longer than
+    ``max_line_bytes`` comes as an InputError naming it, and reading goes on after it."""
     source = input_file(path)
     with source.open("rb") as raw:
         number = 0
-        while True:
-            chunk = raw.readline(max_line_bytes + 1)
-            if not chunk:
-                return
+        while chunk := raw.readline(max_line_bytes + 1):
             number += 1
             if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
-                raise InputError(
-                    f"line longer than {max_line_bytes:,} bytes", source=source, line=number
+                while chunk and not chunk.endswith(b"\n"):  # skip the rest of it
+                    chunk = raw.readline(max_line_bytes + 1)
+                yield (
+                    number,
+                    InputError(
+                        f"line longer than {max_line_bytes:,} bytes", source=source, line=number
+                    ),
                 )
+                continue
             try:
-                text = chunk.decode(encoding if number == 1 else "utf-8")
+                yield number, chunk.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=source, line=number
-                ) from None
-            yield number, text.rstrip("\r\n")
+                yield (
+                    number,
+                    InputError(
+                        f"not UTF-8 text (byte {exc.start + 1} of the line)",
+                        source=source,
+                        line=number,
+                    ),
+                )
+
+
+def csv_lines(path: str | Path, *, error: type[InputError] = InputError) -> Iterator[str]:
+    """The lines of a UTF-8 text file with their endings, for the csv module; the first line
+    that is not UTF-8 or too long raises ``error`` naming it."""
+    for _, text in line_texts(path):
+        if isinstance(text, InputError):
+            raise error(text.message, source=text.source, line=text.line)
+        yield text
+
+
+def text_lines(
+    path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, str]]:
+    """(line number, text without the line ending) for each line of a UTF-8 text file; the first
+    line that is not UTF-8 or too long raises an InputError naming it."""
+    for number, text in line_texts(path, max_line_bytes=max_line_bytes):
+        if isinstance(text, InputError):
+            raise text
+        yield number, text.rstrip("\r\n")
 
 
 def utf8_text(path: str | Path, *, max_bytes: int | None = None) -> str:

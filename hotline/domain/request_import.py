@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.domain import limits
-from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, utf8_text
+from hotline.domain.inputs import InputError, csv_lines, input_file, utf8_text
 from hotline.domain.lifecycle import Kind
 
 STAGES = ("received", "dispatched", "handling", "closed")
@@ -246,20 +246,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 def _csv_lines(path: Path) -> Iterator[str]:
     """The file's lines with their endings, refusing non-UTF-8 bytes and over-long lines."""
-    with path.open("rb") as raw:
-        number = 0
-        while chunk := raw.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-                raise MappingError(
-                    f"line longer than {MAX_LINE_BYTES:,} bytes", source=path, line=number
-                )
-            try:
-                yield chunk.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise MappingError(
-                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=path, line=number
-                ) from None
+    return csv_lines(path, error=MappingError)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, output_file
+from hotline.domain.inputs import InputError, input_file, line_texts, output_file
 from hotline.domain.interchange import (
     FIELDS,
     BadLine,
@@ -101,20 +101,9 @@ def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
 
 def _text_lines(path: Path) -> Iterator[tuple[int, str | BadLine]]:
     """Each line's text with its line ending, or a BadLine for a line that is not UTF-8 or
-    longer than MAX_LINE_BYTES (read in bounded pieces: a hostile file is never held whole)."""
-    with path.open("rb") as raw:
-        number = 0
-        while chunk := raw.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-                while chunk and not chunk.endswith(b"\n"):  # skip the rest of it
-                    chunk = raw.readline(MAX_LINE_BYTES + 1)
-                yield number, BadLine(f"line longer than {MAX_LINE_BYTES:,} bytes")
-                continue
-            try:
-                yield number, chunk.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, BadLine(f"not UTF-8 text (byte {exc.start + 1} of the line)")
+    longer than the limit (hotline.domain.inputs.line_texts)."""
+    for number, text in line_texts(path):
+        yield number, BadLine(text.message) if isinstance(text, InputError) else text
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:

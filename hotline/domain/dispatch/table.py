@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.domain.dispatch.classifier import ModelError, compose_text
-from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file, output_file
+from hotline.domain.inputs import InputError, csv_lines, input_file, output_file
 
 csv.field_size_limit(10_000_000)
 
@@ -22,20 +22,7 @@ class Table:
 def _lines(path: Path) -> Iterator[str]:
     """The file's lines with their endings; non-UTF-8 bytes and over-long lines are refused
     at their line number."""
-    with path.open("rb") as raw:
-        number = 0
-        while chunk := raw.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-                raise ModelError(
-                    f"line longer than {MAX_LINE_BYTES:,} bytes", source=path, line=number
-                )
-            try:
-                yield chunk.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise ModelError(
-                    f"not UTF-8 text (byte {exc.start + 1} of the line)", source=path, line=number
-                ) from None
+    return csv_lines(path, error=ModelError)
 
 
 def read_table(path: Path, *, text_columns: Sequence[str], label_column: str = "") -> Table:
