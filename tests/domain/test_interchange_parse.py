@@ -41,8 +41,10 @@ times = st.datetimes(
     action=st.sampled_from(list(Action)),
     # Fields no action defines (x_…), in text without NUL, which no database stores.
     data=st.dictionaries(
-        st.text(st.characters(exclude_characters="\x00"), max_size=5).map(lambda k: "x_" + k),
-        st.text(st.characters(exclude_characters="\x00"), max_size=5),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=5).map(
+            lambda k: "x_" + k
+        ),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=5),
     ),
 )
 def test_valid_lines_parse_to_their_fields(
