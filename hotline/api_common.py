@@ -28,11 +28,14 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     ModelWrapValidatorHandler,
+    ValidationError,
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from hotline.domain.limits import EARLIEST_YEAR, INTEGER_MAX, LATEST_YEAR
+from hotline.domain.inputs import MAX_JSON_DEPTH
+from hotline.domain.limits import EARLIEST_YEAR, INTEGER_MAX, LATEST_YEAR, text_ok
 
 PAGE_MAX = 1_000_000
 ROW_ID_MAX = INTEGER_MAX
@@ -81,7 +84,39 @@ class BodyIn(Schema):
             return values
         if not isinstance(values, dict):
             raise ValueError(f"must be a JSON object, not {_json_type(values)}")
+        if found := _unstorable_text(values):
+            where, problem = found
+            # Located at the field, as pydantic's own errors are, so forms show it beside it.
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("unstorable_text", problem),
+                        loc=where,
+                        input="…",
+                    )
+                ],
+            )
         return handler(values)
+
+
+def _unstorable_text(value: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """The first thing in a body that no database stores, with its path: a string with a NUL
+    (PostgreSQL refuses it) or a lone surrogate, or nesting deeper than any schema has.
+    Iterative: a hostile body may nest thousands deep."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > MAX_JSON_DEPTH:
+            return path[:MAX_JSON_DEPTH], f"nested deeper than {MAX_JSON_DEPTH} levels"
+        if isinstance(item, str):
+            if problem := text_ok(item):
+                return path, problem
+        elif isinstance(item, dict):
+            stack.extend((child, (*path, str(key))) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(item))
+    return None
 
 
 def _json_type(value: Any) -> str:

@@ -126,3 +126,20 @@ def test_every_route_documents_401_403_and_422() -> None:
         if code not in {int(status) for status in operation["responses"]}
     ]
     assert not missing, missing
+
+
+def test_a_nul_character_in_a_text_is_refused_naming_the_field(world: World) -> None:
+    body = {"channel": "phone", "kind": "complaint", "category": "noise", "text": "噪音\u0000扰民"}
+    answer = _client(world.agent).post("/api/orders", body, content_type="application/json")
+    assert answer.status_code == 422, answer.content
+    assert "text" in str(answer.json()["detail"])
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_deeply_nested_body_is_refused_not_a_server_error(world: World) -> None:
+    deep = '{"channel": "phone", "kind": "complaint", "category": "noise", "text": "x", "x": '
+    for levels in (5_000, 100_000):  # one the JSON parser takes, one it refuses
+        body = deep + "[" * levels + "]" * levels + "}"
+        answer = _client(world.agent).post("/api/orders", body, content_type="application/json")
+        assert answer.status_code in (400, 422), answer.content
+    assert not WorkOrder.objects.exists()

@@ -215,6 +215,8 @@ def test_request_list_filters_and_limits(world: World, monkeypatch: pytest.Monke
         ({"attribute[when]": None}, 400, "attribute[when] is required"),
         ({"attribute[when]": "noon"}, 400, "'noon' is not one of day, night"),
         ({"attribute[color]": "red"}, 400, "attribute[color] is not an attribute of noise"),
+        ({"description": "噪音\x00扰民"}, 400, "description: contains a NUL character"),
+        ({"description": "吵" * 10_001}, 400, "description is longer than 10,000 characters"),
     ],
 )
 def test_bad_posts_get_the_spec_error_body(
@@ -276,7 +278,7 @@ def test_wrong_method_is_refused_in_the_spec_body(world: World) -> None:
             ["service_code", "lat", "long", "address_string", "description", "phone", "email",
              "first_name", "attribute[when]", "attribute[x]", "address_id", "media_url"]
         ),
-        st.text(max_size=20),
+        st.text(max_size=20) | st.just("a\x00b"),
     )
 )  # fmt: skip
 def test_no_post_ever_answers_500(

@@ -115,6 +115,9 @@ def test_intake_form_creates_an_order_and_names_bad_fields(world: World) -> None
     bad = agent.post("/intake/", {"kind": "complaint", "category": "nope", "text": "噪音"})
     assert bad.status_code == 422 and "category" in bad.content.decode()
     assert not WorkOrder.objects.exists()
+    nul = agent.post("/intake/", {"kind": "complaint", "category": "noise", "text": "噪\x00音"})
+    assert nul.status_code == 422 and "NUL" in nul.content.decode()
+    assert not WorkOrder.objects.exists()
     good = agent.post(
         "/intake/",
         {"kind": "complaint", "category": "noise", "text": "噪音", "caller_phone": "13800001111"},

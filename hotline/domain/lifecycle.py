@@ -301,7 +301,11 @@ def _point(data: Mapping[str, Any]) -> None:
     if lat is None and long is None:
         return
     for field, value, limit in (("lat", lat, 90), ("long", long, 180)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not -limit <= value <= limit  # NaN compares false: refused too
+        ):
             raise GuardFailed(field, f"must be a number between -{limit} and {limit}")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from hotline import clock
+from hotline.domain import limits
 from hotline.domain.lifecycle import Channel, Kind
 from hotline.open311.models import Open311Key, ServiceAttribute
 from hotline.open311.render import Open311Error
@@ -35,6 +36,7 @@ def open311_request_create(
     key = Open311Key.objects.filter(key=api_key, is_active=True).select_related("account").first()
     if not api_key or key is None:
         raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
+    _check_form(form)
     code = form.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code was not provided")
@@ -66,6 +68,21 @@ def open311_request_create(
     key.last_used_at = clock.now()
     key.save(update_fields=["last_used_at"])
     return order
+
+
+# The same limits as the API's create (hotline.domain.limits); other fields are cut to their column.
+_FORM_LIMITS = {"description": limits.TEXT_MAX, "address_string": limits.LOCATION_MAX}
+
+
+def _check_form(form: Mapping[str, str]) -> None:
+    """Every field storable (no NUL, no lone surrogate) and the free texts within the API's
+    limits: a 400 naming the field, nothing written."""
+    for name, value in form.items():
+        if problem := limits.text_ok(value) or limits.text_ok(name):
+            raise Open311Error(400, f"{name[:40]}: {problem}")
+        limit = _FORM_LIMITS.get(name)
+        if limit is not None and len(value) > limit:
+            raise Open311Error(400, f"{name} is longer than {limit:,} characters")
 
 
 def _point(form: Mapping[str, str]) -> tuple[float | None, float | None]:

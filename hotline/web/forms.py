@@ -122,6 +122,10 @@ def order_create(
             body["suggested"] = suggest(payload.text)
         return services.workorder_create(actor=actor, **body), values, {}
     except ValidationError as exc:
-        return None, values, {str(e["loc"][-1]): e["msg"] for e in exc.errors()}
+        return (
+            None,
+            values,
+            {str(e["loc"][-1]) if e["loc"] else "form": e["msg"] for e in exc.errors()},
+        )
     except GuardFailed as exc:
         return None, values, {exc.field: exc.message}

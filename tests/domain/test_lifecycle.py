@@ -97,6 +97,28 @@ def test_return_request_needs_reason_basis_and_another_unit(
         ({"channel": "web", "kind": "x", "category": "c", "text": "t"}, "kind"),
         ({"channel": "web", "kind": "help", "text": "t"}, "category"),
         ({"channel": "web", "kind": "help", "category": "c", "text": " "}, "text"),
+        (
+            {
+                "channel": "web",
+                "kind": "help",
+                "category": "c",
+                "text": "t",
+                "lat": float("nan"),
+                "long": 120.0,
+            },
+            "lat",
+        ),
+        (
+            {
+                "channel": "web",
+                "kind": "help",
+                "category": "c",
+                "text": "t",
+                "lat": 30.0,
+                "long": float("inf"),
+            },
+            "long",
+        ),
     ],
 )
 def test_create_guards(data: dict[str, object], field: str) -> None:
