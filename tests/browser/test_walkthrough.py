@@ -10,10 +10,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hotline.domain.lifecycle import State
+from hotline.eventstore.anchor import anchor_make
 from hotline.workorders import services
 from hotline.workorders.models import WorkOrder
 from tests.common.world import World
@@ -37,8 +40,15 @@ class Browser:
         self.errors: list[str] = []
         self.recovery: dict[str, list[str]] = {}
         self.shots = 0
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))  # type: ignore[attr-defined]
-        page.on("pageerror", lambda e: self.errors.append(str(e)))  # type: ignore[attr-defined]
+        page.on("console", self._console)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: self.errors.append(f"{e} on {self._url()}: {e.stack}"))  # type: ignore[attr-defined]
+
+    def _url(self) -> str:
+        return str(self.page.url)  # type: ignore[attr-defined]
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":  # where it came from, so a failure can be traced
+            self.errors.append(f"{message.text} at {message.location} on {self._url()}")
 
     def go(self, path: str) -> None:
         response = self.page.goto(self.base + path)  # type: ignore[attr-defined]
@@ -58,6 +68,8 @@ class Browser:
             )
             assert overflow <= 1, f"{name} is {overflow}px too wide at {label} width"
         self.page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]
+        # Let the charts finish redrawing before the next click navigates away.
+        self.page.wait_for_timeout(150)  # type: ignore[attr-defined]
 
     def log_in(self, username: str) -> None:
         self.go("/login/")
@@ -133,8 +145,9 @@ def browser(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Br
 
 
 def test_one_order_from_intake_to_rating_in_a_browser(
-    browser_world: World, browser: Browser, tmp_path: Path
+    browser_world: World, browser: Browser, tmp_path: Path, settings: Any
 ) -> None:
+    settings.HOTLINE_ANCHOR_DIR = tmp_path / "anchors"
     world = browser_world
     # A finding for the dashboard: a return applied for without basis and rejected.
     flagged = world.walk(world.create(text="小区电梯停运"), State.RETURN_REVIEW)
@@ -202,6 +215,13 @@ def test_one_order_from_intake_to_rating_in_a_browser(
     browser.page.click(f"a.evidence-link[href*='{flagged.number}']")  # type: ignore[attr-defined]
     browser.page.wait_for_selector("li.evidence")  # type: ignore[attr-defined]
     browser.shot("evidence")
+    # 存证锚点: the signed checkpoint the 纪委 keeps outside the system, listed and downloadable.
+    anchor = anchor_make(made_by="command", key=Ed25519PrivateKey.generate())
+    browser.page.click("nav a[href='/anchors/']")  # type: ignore[attr-defined]
+    browser.page.wait_for_load_state()  # type: ignore[attr-defined]
+    listed = browser.page.inner_text("main")  # type: ignore[attr-defined]
+    assert anchor.root in listed and "下载 JSON" in listed
+    browser.shot("anchors")
     browser.log_out()
 
     # Anyone: the public tracking page.
