@@ -34,8 +34,13 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from hotline.domain.inputs import MAX_JSON_DEPTH
-from hotline.domain.limits import EARLIEST_YEAR, INTEGER_MAX, LATEST_YEAR, text_ok
+from hotline.domain.inputs import MAX_JSON_DEPTH, json_type_name
+from hotline.domain.limits import (
+    EARLIEST_YEAR,
+    INTEGER_MAX,
+    LATEST_YEAR,
+    text_ok,
+)
 
 PAGE_MAX = 1_000_000
 ROW_ID_MAX = INTEGER_MAX
@@ -83,7 +88,7 @@ class BodyIn(Schema):
         if isinstance(values, cls):
             return values
         if not isinstance(values, dict):
-            raise ValueError(f"must be a JSON object, not {_json_type(values)}")
+            raise ValueError(f"must be a JSON object, got {json_type_name(values)}")
         if found := _unstorable_text(values):
             where, problem = found
             # Located at the field, as pydantic's own errors are, so forms show it beside it.
@@ -117,20 +122,6 @@ def _unstorable_text(value: Any) -> tuple[tuple[str | int, ...], str] | None:
         elif isinstance(item, list):
             stack.extend((child, (*path, i)) for i, child in enumerate(item))
     return None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
 
 
 # A date and a time of day (an offset is optional): what pydantic would also take, a number of

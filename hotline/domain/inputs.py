@@ -158,10 +158,27 @@ def json_depth_ok(value: Any, *, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
+def json_type_name(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages: null, boolean, number, …"""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
 def finite_number(value: Any, *, field: str, low: float, high: float) -> float:
     """A real number within [low, high]: not a bool, not NaN or infinite."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number, got {type(value).__name__}", field=field)
+        raise InputError(f"must be a number, got {json_type_name(value)}", field=field)
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError("must be a finite number", field=field)
     if not low <= value <= high:

@@ -14,14 +14,19 @@ text no longer than the longest text field, numbers finite, nesting no deeper th
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hotline.domain.inputs import MAX_JSON_DEPTH, InputError, json_depth_ok
+from hotline.domain.inputs import (
+    MAX_JSON_DEPTH,
+    InputError,
+    finite_number,
+    json_depth_ok,
+    json_type_name,
+)
 from hotline.domain.lifecycle import Action, Channel, Kind, Urgency
 
 # -- the numbers ---------------------------------------------------------------------------------
@@ -250,28 +255,12 @@ def moment(value: Any, *, field: str) -> datetime:
     return parsed
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def check(spec: Spec, value: Any, *, field: str) -> None:
     """Raise InputError naming ``field`` when ``value`` does not fit ``spec``."""
     match spec:
         case Text():
             if not isinstance(value, str):
-                raise InputError(f"must be a string, got {_type_name(value)}", field=field)
+                raise InputError(f"must be a string, got {json_type_name(value)}", field=field)
             if len(value) > spec.max:
                 raise InputError(
                     f"must be at most {spec.max:,} characters, got {len(value):,}", field=field
@@ -284,37 +273,31 @@ def check(spec: Spec, value: Any, *, field: str) -> None:
                 raise InputError(f"{value[:40]!r} is not in the expected form", field=field)
         case Whole():
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InputError(f"must be a whole number, got {_type_name(value)}", field=field)
+                raise InputError(
+                    f"must be a whole number, got {json_type_name(value)}", field=field
+                )
             if not spec.low <= value <= spec.high:
                 shown = f"{value}" if abs(value) < 10**12 else f"{value:.3g}"
                 raise InputError(
                     f"must be between {spec.low} and {spec.high}, got {shown}", field=field
                 )
         case Real():
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"must be a number, got {_type_name(value)}", field=field)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise InputError("must be a finite number", field=field)
-            if not spec.low <= value <= spec.high:
-                raise InputError(
-                    f"must be between {spec.low:g} and {spec.high:g}, got {float(value):.6g}",
-                    field=field,
-                )
+            finite_number(value, field=field, low=spec.low, high=spec.high)
         case Flag():
             if not isinstance(value, bool):
-                raise InputError(f"must be true or false, got {_type_name(value)}", field=field)
+                raise InputError(f"must be true or false, got {json_type_name(value)}", field=field)
         case Moment():
             moment(value, field=field)
         case Items():
             if not isinstance(value, list):
-                raise InputError(f"must be an array, got {_type_name(value)}", field=field)
+                raise InputError(f"must be an array, got {json_type_name(value)}", field=field)
             if len(value) > spec.max:
                 raise InputError(f"must have at most {spec.max} items", field=field)
             for index, item in enumerate(value):
                 check(spec.item, item, field=f"{field}[{index}]")
         case Record():
             if not isinstance(value, dict):
-                raise InputError(f"must be an object, got {_type_name(value)}", field=field)
+                raise InputError(f"must be an object, got {json_type_name(value)}", field=field)
             _record(spec.fields, value, field=field)
 
 

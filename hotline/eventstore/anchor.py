@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from hotline.domain.anchoring import (
     public_key_text,
 )
 from hotline.domain.inputs import InputError, input_file, output_file
+from hotline.eventstore.files import file_beside
 from hotline.eventstore.models import Anchor
 from hotline.eventstore.streams import Stream, registered_streams
 
@@ -128,18 +128,8 @@ def heads_now() -> list[Head]:
 
 def _write_atomically(target: Path, text: str) -> None:
     """Whole or not at all: a reader never sees half a checkpoint."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)  # an anchor is meant to be handed out, unlike mkstemp's 0600
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with file_beside(target, mode=0o644) as tmp:  # an anchor is meant to be handed out
+        tmp.write_text(text, encoding="utf-8")
 
 
 def anchor_file_name(at: datetime) -> str:

@@ -13,9 +13,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +21,12 @@ from typing import Any
 from django.db import connection
 
 from hotline.domain.inputs import InputError, input_file, output_file
+from hotline.eventstore.files import file_beside
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 SQLITE_BUSY_SECONDS = 30.0
+BACKUP_MODE = 0o600  # a backup holds callers' personal data
 PG_TIMEOUT_SECONDS = 6 * 3600
 
 
@@ -53,26 +53,6 @@ def _label(settings: dict[str, Any]) -> str:
     return f"postgresql://{host}{port}/{settings['NAME']}"
 
 
-@contextmanager
-def _temporary_beside(target: Path) -> Iterator[Path]:
-    """A temporary path in the target's folder, renamed onto it only by the caller's success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _finish(tmp: Path, target: Path) -> int:
-    with tmp.open("rb+") as written:
-        os.fsync(written.fileno())
-    os.replace(tmp, target)
-    return target.stat().st_size
-
-
 # -- SQLite -------------------------------------------------------------------------------------
 
 
@@ -90,7 +70,7 @@ def _sqlite_backup(target: Path) -> int:
         raise BackupError(f"database {source} does not exist")
     if _same_file(source, target):
         raise InputError("is the database itself; write the backup elsewhere", source=target)
-    with _temporary_beside(target) as tmp:
+    with file_beside(target, mode=BACKUP_MODE) as tmp:
         with closing(_sqlite_open(source)) as src, closing(_sqlite_open(tmp)) as dst:
             # One step (pages=-1): a single read transaction, so the copy is one snapshot even
             # while other connections write; in WAL mode those writers are not blocked.
@@ -100,7 +80,7 @@ def _sqlite_backup(target: Path) -> int:
             problem = dst.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise BackupError(f"the copy failed its integrity check: {problem}")
-        return _finish(tmp, target)
+    return target.stat().st_size
 
 
 def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
@@ -183,12 +163,12 @@ def _pg_run(command: list[str], *, env: dict[str, str], what: str) -> None:
 def _pg_backup(target: Path) -> int:
     pg_dump = _pg_tool("pg_dump")
     settings = _settings()
-    with _temporary_beside(target) as tmp:
+    with file_beside(target, mode=BACKUP_MODE) as tmp:
         # -Fc: compressed, and pg_restore can pick from it; one snapshot (pg_dump's own
         # transaction) however long it runs.
         command = [pg_dump, "--format=custom", "--no-password", f"--file={tmp}"]
         _pg_run(command, env=_pg_env(settings), what="pg_dump")
-        return _finish(tmp, target)
+    return target.stat().st_size
 
 
 def _pg_restore(source: Path, *, force: bool) -> None:

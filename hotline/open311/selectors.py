@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import Unit
-from hotline.domain import masking, policy
+from hotline.domain import policy
 from hotline.domain.lifecycle import OPEN_STATES, Action
 from hotline.domain.policy import Audience
 from hotline.open311.render import Open311Error
@@ -146,24 +146,23 @@ def _as_requests(orders: Iterable[WorkOrder]) -> list[dict[str, Any]]:
 def _as_request(
     shown: dict[str, Any], *, note: str, names: dict[str, str], units: dict[str, str]
 ) -> dict[str, Any]:
-    """One GeoReport request from what the public may see of the order (the rest left out).
-    The policy already masks the public's free text; Open311 is published to anyone, so every
-    free-text field passes the masker here too, whatever the policy's table says."""
+    """One GeoReport request from what the public may see of the order (the rest left out); the
+    policy has masked the public's free text (text, location, replies) already."""
     category = shown.get("category", "")
     unit = shown.get("current_unit") or shown.get("first_unit") or ""
     return {
         "service_request_id": shown["number"],
         "status": "open" if shown.get("state") in OPEN_STATES else "closed",
-        "status_notes": masking.mask_text(note),
+        "status_notes": note,
         "service_name": names.get(category, category),
         "service_code": category,
-        "description": masking.mask_text(shown.get("text", "")),
+        "description": shown.get("text", ""),
         "agency_responsible": units.get(unit, ""),
         "service_notice": "",
         "requested_datetime": _local(shown.get("created_at")),
         "updated_datetime": _local(shown.get("updated_at")),
         "expected_datetime": _local(shown.get("handle_deadline")),
-        "address": masking.mask_location(shown.get("location", "")),
+        "address": shown.get("location", ""),
         "address_id": "",
         "zipcode": "",
         "lat": shown.get("latitude"),

@@ -13,7 +13,6 @@ import csv
 import math
 import re
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from hotline.domain.callcenter.calllog import (
     LoadReport,
 )
 from hotline.domain.duck import open_connection
-from hotline.domain.inputs import InputError, input_file, text_lines
+from hotline.domain.inputs import InputError, csv_lines, input_file
 
 REQUIRED = ("call_id", "started_at", "outcome")
 OPTIONAL = ("queued", "wait_seconds", "agent", "talk_seconds", "queue", "caller")
@@ -81,17 +80,8 @@ def load_cdr(
     return CallLog(con, report)
 
 
-def _lines(source: Path) -> Iterator[str]:
-    """The file's lines for the csv reader; not UTF-8 or over-long lines are fatal."""
-    try:
-        for _, text in text_lines(source):
-            yield text + "\n"
-    except InputError as exc:
-        raise CallLogInputError(exc.message, source=source, line=exc.line) from None
-
-
 def _normalise(source: Path, out: Any, report: LoadReport, zone: ZoneInfo) -> None:
-    reader = csv.DictReader(_lines(source))
+    reader = csv.DictReader(csv_lines(source, error=CallLogInputError))
     try:
         _rows(reader, out, report, zone)
     except csv.Error as exc:  # an unbalanced quote swallowing the file, a NUL byte

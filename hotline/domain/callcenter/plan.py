@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from hotline.domain import erlang
 from hotline.domain.callcenter.calllog import MAX_CALL_SECONDS, CallLogInputError
-from hotline.domain.inputs import InputError, finite_number, text_lines
+from hotline.domain.inputs import InputError, csv_lines, finite_number
 
 # More calls than this in one interval is a garbled forecast, not a hotline's busiest hour.
 MAX_CALLS_PER_INTERVAL = 1_000_000
@@ -18,7 +17,7 @@ MAX_ROWS = 10_000
 
 def read_forecast(path: Path, *, default_aht: float | None) -> list[tuple[str, float, float]]:
     """(start, calls, aht seconds) per row; a bad row stops the read with its line and field."""
-    reader = csv.DictReader(_lines(path))
+    reader = csv.DictReader(csv_lines(path, error=CallLogInputError))
     try:
         names = reader.fieldnames or ()
         if "start" not in names or "calls" not in names:
@@ -40,11 +39,6 @@ def read_forecast(path: Path, *, default_aht: float | None) -> list[tuple[str, f
     if not rows:
         raise CallLogInputError("the forecast has no rows", source=path)
     return rows
-
-
-def _lines(path: Path) -> Iterator[str]:
-    for _, text in text_lines(path):
-        yield text + "\n"
 
 
 def _interval(row: dict[str, Any], default_aht: float | None) -> tuple[str, float, float]:

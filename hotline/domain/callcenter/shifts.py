@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from hotline.domain.callcenter.calllog import EARLIEST, LATEST, MAX_NAME, CallLogInputError
 from hotline.domain.detectors.away_from_post import ShiftSlot
-from hotline.domain.inputs import InputError, text_lines
+from hotline.domain.inputs import InputError, csv_lines
 
 COLUMNS = ("agent", "start", "end")
 
 
 def read_shifts(path: Path) -> list[ShiftSlot]:
     """Every shift of the file; any bad row stops the read with its line number and field."""
-    reader = csv.DictReader(_lines(path))
+    reader = csv.DictReader(csv_lines(path, error=CallLogInputError))
     try:
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or ())]
         if missing:
@@ -35,11 +35,6 @@ def read_shifts(path: Path) -> list[ShiftSlot]:
             f"not readable as CSV: {exc}", source=path, line=reader.line_num
         ) from None
     return slots
-
-
-def _lines(path: Path) -> Iterator[str]:
-    for _, text in text_lines(path):
-        yield text + "\n"
 
 
 def _slot(row: dict[str | None, object]) -> ShiftSlot:
