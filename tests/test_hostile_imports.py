@@ -154,7 +154,7 @@ def hostile(spec: limits.Spec) -> st.SearchStrategy[Any]:
             return st.one_of(
                 st.integers(max_value=spec.low - 1),
                 st.integers(min_value=spec.high + 1),
-                st.just(10**30),
+                st.sampled_from([10**30, 10**400, -(10**400)]),  # 10**400: no float holds it
                 st.floats(),
                 st.text(max_size=5),
                 st.booleans(),
@@ -162,7 +162,7 @@ def hostile(spec: limits.Spec) -> st.SearchStrategy[Any]:
             )
         case limits.Real():
             return st.one_of(
-                st.sampled_from([math.nan, math.inf, -math.inf, 10**30, -(10**30)]),
+                st.sampled_from([math.nan, math.inf, -math.inf, 10**30, -(10**30), 10**400]),
                 st.floats(min_value=spec.high, exclude_min=True, allow_infinity=False),
                 st.floats(max_value=spec.low, exclude_max=True, allow_infinity=False),
                 st.text(max_size=5),
@@ -427,6 +427,18 @@ EVENT_CASES: list[tuple[str, str | bytes, int, str]] = [
         jsonl(event(), event(seq=2, action="rate", data={"score": 10**30})),
         2,
         "data.score",
+    ),
+    (
+        "score 10^400, beyond any float",
+        jsonl(event(), event(seq=2, action="rate", data={"score": 10**400})),
+        2,
+        "data.score",
+    ),
+    (
+        "latitude 10^400",
+        jsonl(event(data={**CREATE, "lat": 10**400, "long": 120.0})),
+        1,
+        "data.lat",
     ),
     (
         "rating 999",

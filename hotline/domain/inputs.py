@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,14 @@ def json_type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def number_text(value: int | float) -> str:
+    """A number for a message, short: whole numbers up to 12 digits as written, others in three
+    significant digits (an integer too large for a float is shown exactly that way too)."""
+    if isinstance(value, int) and abs(value) < 10**12:
+        return str(value)
+    return f"{Decimal(value):.3g}" if isinstance(value, int) else f"{value:g}"
+
+
 def finite_number(value: Any, *, field: str, low: float, high: float) -> float:
     """A real number within [low, high]: not a bool, not NaN or infinite."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -182,5 +191,7 @@ def finite_number(value: Any, *, field: str, low: float, high: float) -> float:
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError("must be a finite number", field=field)
     if not low <= value <= high:
-        raise InputError(f"must be between {low:g} and {high:g}, got {value:g}", field=field)
+        raise InputError(
+            f"must be between {low:g} and {high:g}, got {number_text(value)}", field=field
+        )
     return float(value)

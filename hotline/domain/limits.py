@@ -26,6 +26,7 @@ from hotline.domain.inputs import (
     finite_number,
     json_depth_ok,
     json_type_name,
+    number_text,
 )
 from hotline.domain.lifecycle import Action, Channel, Kind, Urgency
 
@@ -277,9 +278,9 @@ def check(spec: Spec, value: Any, *, field: str) -> None:
                     f"must be a whole number, got {json_type_name(value)}", field=field
                 )
             if not spec.low <= value <= spec.high:
-                shown = f"{value}" if abs(value) < 10**12 else f"{value:.3g}"
                 raise InputError(
-                    f"must be between {spec.low} and {spec.high}, got {shown}", field=field
+                    f"must be between {spec.low} and {spec.high}, got {number_text(value)}",
+                    field=field,
                 )
         case Real():
             finite_number(value, field=field, low=spec.low, high=spec.high)
