@@ -231,6 +231,19 @@ def test_supervisor_must_enrol_then_uses_codes_and_recovery_codes_once(world: Wo
     assert third.post("/login/code/", {"code": codes[0]}).status_code == 422  # used up
 
 
+def test_a_password_alone_cannot_enrol_over_an_existing_second_factor(world: World) -> None:
+    """Whoever has only the password must not replace the app the supervisor already has."""
+    owned = demo_device_seed(user=world.supervisor)
+    thief = Client()
+    assert thief.post("/login/", {"username": "supervisor", "password": "pw"}).url == (
+        "/login/code/"
+    )
+    assert thief.get("/login/enrol/").url == "/login/code/"
+    assert thief.post("/login/enrol/", {"code": "123456"}).url == "/login/code/"
+    assert thief.get("/tianyan/").status_code == 302  # still not signed in
+    assert list(TOTPDevice.objects.filter(user=world.supervisor)) == [owned]
+
+
 def test_a_session_without_the_second_factor_is_not_a_session(world: World) -> None:
     client = Client()
     client.force_login(world.admin)  # as Django admin's own log-in form would

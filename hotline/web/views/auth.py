@@ -126,6 +126,12 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
         return redirect("web:login")
     user = found[0] if found else request.user
     assert isinstance(user, User)
+    if second_factor.has_second_factor(user) and (
+        found is not None or not user.is_verified()  # type: ignore[attr-defined]  # OTPMiddleware
+    ):
+        # Replacing a second factor takes the one there is: a password alone, or a session the
+        # present device did not verify, must not enrol a new one in its place.
+        return redirect("web:login_code" if found is not None else "web:security")
     device = second_factor.app_device_pending(user=user)
     if device is None or (request.method != "POST" and "again" in request.GET):
         device = second_factor.app_device_start(user=user)
