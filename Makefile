@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest pytest-pg serve bench clean
+.PHONY: demo test lint typecheck pytest pytest-pg serve bench clean catalogue messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 is required (Django 6)"; exit 1; }
@@ -15,10 +15,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The compiled translation catalogues (not committed), rebuilt when a .po changes.
+LOCALE_PO := $(wildcard hotline/locale/*/LC_MESSAGES/*.po)
+LOCALE_MO := $(LOCALE_PO:.po=.mo)
+
+$(LOCALE_MO): %.mo: %.po $(STAMP)
+	$(BIN)/python -m hotline.web.catalogue
+
+catalogue: $(LOCALE_MO)
+
+# Collect new UI strings into the English .po (needs GNU gettext's xgettext); translate them there.
+messages: $(STAMP)
+	cd hotline && DJANGO_SETTINGS_MODULE=hotline.settings PYTHONPATH=.. \
+		../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore 'static/*'
+
+demo: $(STAMP) catalogue
 	$(BIN)/hotline demo --port $${PORT:-8000}
 
-serve: $(STAMP)
+serve: $(STAMP) catalogue
 	$(BIN)/hotline serve
 
 lint: $(STAMP)
@@ -29,11 +43,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy hotline
 
-pytest: $(STAMP)
+pytest: $(STAMP) catalogue
 	DATABASE_URL= $(BIN)/pytest
 
 # Runs only when TEST_DATABASE_URL names a PostgreSQL server (.ci/run starts one).
-pytest-pg: $(STAMP)
+pytest-pg: $(STAMP) catalogue
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== suite on PostgreSQL"; DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi

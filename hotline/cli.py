@@ -78,10 +78,12 @@ def secret_key_problem() -> str | None:
 def serve(*, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    from hotline.web.catalogue import catalogues_compile
     from hotline.web.warmup import warm_in_background
     from hotline.wsgi import application
 
     _migrate()
+    catalogues_compile()  # the English pages' .mo, when missing or older than its .po
     warm_in_background()
     print(f"12345 hotline serving at http://{host}:{port}/  (API docs: /api/docs)", flush=True)
     waitress_serve(application, host=host, port=port, threads=threads, ident="hotline")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page language: Chinese, or English once chosen with the header's switch.
+    "hotline.web.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,6 +160,8 @@ if os.environ.get("HOTLINE_FAST_PASSWORDS") == "1":  # tests and benchmarks only
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Chinese msgids; the English catalogue is compiled by hotline.web.catalogue (not committed).
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

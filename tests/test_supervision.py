@@ -58,7 +58,15 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["summary"]["cases"] == 1 and report["summary"]["events"] == order.version
-    assert set(report) == {"summary", "findings", "units", "pairs", "orders", "scorecards"}
+    assert set(report) == {
+        "summary",
+        "findings",
+        "units",
+        "pairs",
+        "orders",
+        "scorecards",
+        "scorecard_counts",
+    }
 
 
 def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:

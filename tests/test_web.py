@@ -91,7 +91,7 @@ def test_one_order_through_every_role(world: World) -> None:
     act(dispatcher, number, "dispatch", to_unit="zhujian")
     handler = signed_in(world.handler_a)
     inbox = handler.get("/inbox/").content.decode()
-    assert number in inbox and "h</td>" in inbox  # the working-hours countdown
+    assert number in inbox and "小时</td>" in inbox  # the working-hours countdown
     act(handler, number, "accept")
     act(handler, number, "contact", note="已电话联系", method="phone")
     act(handler, number, "reply", text="已责令餐馆整改")
@@ -310,7 +310,7 @@ def test_an_agent_sets_their_own_state(world: World) -> None:
     from hotline import clock
 
     agent = signed_in(world.agent)
-    assert "签出 logged out" in agent.get("/intake/").content.decode()
+    assert '<b class="st-logged_out">签出</b>' in agent.get("/intake/").content.decode()
     start = clock.now().replace(hour=10, minute=0)
     with clock.frozen_at(start):
         agent.post("/agent/state/", {"state": "available"})
@@ -321,7 +321,7 @@ def test_an_agent_sets_their_own_state(world: World) -> None:
         bad = agent.post("/agent/state/", {"state": "paused", "reason": "打游戏"}, follow=True)
         assert "a pause needs a reason" in bad.content.decode()
         page = agent.get("/intake/").content.decode()
-    assert "示闲 available" in page and "培训 training 30.0 分钟" in page
+    assert '<b class="st-available">示闲</b>' in page and "培训 30 分钟" in page
     assert signed_in(world.dispatcher).post("/agent/state/", {"state": "paused"}).status_code == 404
 
 
@@ -347,7 +347,7 @@ def test_closure_evidence_is_attached_checked_and_scoped(world: World, settings:
     assert renamed.status_code == 422 and "image/png named" in renamed.content.decode()
     settings.HOTLINE_ATTACHMENT_MAX_BYTES = 32
     big = post(SimpleUploadedFile("photo.png", PNG))
-    assert big.status_code == 422 and "over" in big.content.decode()
+    assert big.status_code == 422 and "超过" in big.content.decode()
     settings.HOTLINE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     order.refresh_from_db()
     assert order.state == State.HANDLING and not order.attachments.exists()  # nothing half done

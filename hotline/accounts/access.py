@@ -25,6 +25,11 @@ def can_supervise(user: User) -> bool:
     return may_enter(role=user.hotline_role, area=Area.SUPERVISION)
 
 
+def can_run_callcenter(user: User) -> bool:
+    """中心负责人, administrators and 纪检监察: the call center's KPIs, agents and findings."""
+    return may_enter(role=user.hotline_role, area=Area.CALLCENTER)
+
+
 def _user_in(request: HttpRequest, area: Area, refusal: str) -> User:
     user = request.auth  # type: ignore[attr-defined]
     if not isinstance(user, User) or not may_enter(role=user.hotline_role, area=area):
@@ -35,6 +40,13 @@ def _user_in(request: HttpRequest, area: Area, refusal: str) -> User:
 def supervisor_of(request: HttpRequest, area: str) -> User:
     """The requesting supervisor; anyone else gets 403 naming the ``area``."""
     return _user_in(request, Area.SUPERVISION, f"{area} is for supervisors (纪检监察) only")
+
+
+def callcenter_reader_of(request: HttpRequest, area: str) -> User:
+    """The requesting director, administrator or supervisor; anyone else gets 403."""
+    return _user_in(
+        request, Area.CALLCENTER, f"{area} is for the center's director and supervisors only"
+    )
 
 
 def intake_staff_of(request: HttpRequest, area: str) -> User:

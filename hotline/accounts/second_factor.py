@@ -80,9 +80,12 @@ def code_device(*, user: User, code: str) -> Device | None:
     # Six digits are an app code, anything else a recovery code: a code is tried on one kind of
     # device only, so a mistyped recovery code does not slow the app's next code down.
     kind = TOTPDevice if typed.isdigit() and len(typed) <= 8 else StaticDevice
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if isinstance(device, kind) and device.verify_token(typed):
-            return device
+    # for_verify locks the devices (select_for_update), which PostgreSQL allows only inside a
+    # transaction; the lock keeps two requests from using one code at once.
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if isinstance(device, kind) and device.verify_token(typed):
+                return device
     return None
 
 

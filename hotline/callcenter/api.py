@@ -1,4 +1,5 @@
-"""Call-center read API for supervisors (天眼): imported logs and agent findings."""
+"""Call-center read API for the center's director (中心负责人), administrators and supervisors
+(天眼): imported logs and agent findings."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from hotline.accounts.access import supervisor_of
+from hotline.accounts.access import callcenter_reader_of
 from hotline.accounts.models import User
 from hotline.api_common import answers
 from hotline.callcenter import selectors
@@ -47,14 +48,14 @@ class FindingQuery(Schema):
     limit: int = Field(100, ge=1, le=1000)
 
 
-def _supervisor(request: HttpRequest) -> User:
-    return supervisor_of(request, "call-center data")
+def _reader(request: HttpRequest) -> User:
+    return callcenter_reader_of(request, "call-center data")
 
 
 @router.get("/callcenter/findings", response=answers({200: list[FindingOut]}))
 def finding_list(request: HttpRequest, query: Query[FindingQuery]) -> object:
     findings = selectors.agent_finding_list(
-        user=_supervisor(request),
+        user=_reader(request),
         detector=query.detector,
         agent=query.agent,
     )
@@ -63,4 +64,4 @@ def finding_list(request: HttpRequest, query: Query[FindingQuery]) -> object:
 
 @router.get("/callcenter/imports", response=answers({200: list[ImportOut]}))
 def import_list(request: HttpRequest) -> object:
-    return selectors.calllog_import_list(user=_supervisor(request))[:100]
+    return selectors.calllog_import_list(user=_reader(request))[:100]

@@ -101,6 +101,7 @@ def _users(units: dict[str, Unit]) -> dict[str, User]:
         ),
         "citizen": _user(username="citizen", role=Role.CITIZEN, unit=None, name="市民张先生"),
         "admin": _user(username="admin", role=Role.ADMIN, unit=center, name="系统管理员"),
+        "director": _user(username="director", role=Role.DIRECTOR, unit=center, name="值班长老陈"),
     }
     staff = (("handler", Role.HANDLER, "承办人"), ("lead", Role.UNIT_LEAD, "负责人"))
     for code, unit in units.items():

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any, TextIO
 
 from django.db import transaction
+from django.utils.timezone import localdate
 
+from hotline import clock
 from hotline.accounts.models import Unit, User
 from hotline.accounts.second_factor import demo_device_seed
 from hotline.callcenter.models import CallLogImport
@@ -17,8 +20,17 @@ from hotline.demo.reference import DEMO_PASSWORD, reference_seed
 from hotline.dispatch.selectors import model_path
 from hotline.dispatch.services import dispatch_model_train_from_db
 from hotline.open311.models import Open311Key
+from hotline.supervision.circulars import circular_draft, circular_publish, number_proposed
+from hotline.supervision.models import SupervisionCase
 from hotline.supervision.selectors import database_report
-from hotline.supervision.services import case_open, case_verify
+from hotline.supervision.services import (
+    case_close,
+    case_hold_accountable,
+    case_notify_rectification,
+    case_open,
+    case_report_rectification,
+    case_verify,
+)
 from hotline.workorders.models import WorkOrder
 
 LOGINS = [  # one per role, printed at the end
@@ -29,6 +41,7 @@ LOGINS = [  # one per role, printed at the end
     ("supervisor", "纪检监察 supervisor"),
     ("citizen", "市民 citizen"),
     ("admin", "管理员 admin"),
+    ("director", "中心负责人 director"),
 ]
 
 SECOND_FACTOR_LOGINS = ("supervisor", "admin")
@@ -58,8 +71,11 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
         f"supervision: {report['summary']['findings']} findings on "
         f"{report['summary']['orders_flagged']} orders (天眼 dashboard: /tianyan/)\n"
     )
-    cases = cases_seed(findings=report["findings"], supervisor=users["supervisor"])
-    out.write(f"supervision cases (线索): {cases} opened from the planted culprits' findings\n")
+    cases = cases_seed(findings=report["findings"], users=users)
+    out.write(
+        f"supervision cases (线索): {len(cases)} opened from the planted culprits' findings, "
+        "one taken through 整改 and 问责 and circulated (通报)\n"
+    )
     _print_logins(out=out, orders=WorkOrder.objects.count())
 
 
@@ -71,26 +87,66 @@ CASES = (
 CASE_FINDINGS = 3
 
 
-def cases_seed(*, findings: list[dict[str, Any]], supervisor: User) -> int:
-    """Open a case per planted pattern with its first findings and verify it (核实), so the
-    dashboard lists cases and ``events verify`` walks a case stream too."""
-    opened = 0
+def cases_seed(*, findings: list[dict[str, Any]], users: dict[str, User]) -> list[str]:
+    """Open a case per planted pattern with its first findings and verify it (核实); send each a
+    整改通知 to its first unit. The first is then answered by that unit's lead, 问责 recorded,
+    closed and circulated (通报), so every page of the inspector's workflow has something."""
+    supervisor = users["supervisor"]
+    opened = []
     for detector, title in CASES:
         chosen = [f for f in findings if f["detector"] == detector][:CASE_FINDINGS]
         if not chosen:
             continue
+        units = sorted({f["unit"] for f in chosen if f.get("unit")})
         case = case_open(
             actor=supervisor,
             title=title,
-            units=sorted({f["unit"] for f in chosen if f.get("unit")}),
+            units=units,
             detector=detector,
             findings=[
                 {k: f[k] for k in ("order", "detector", "explanation", "evidence")} for f in chosen
             ],
         )
         case_verify(actor=supervisor, case=case, confirmed=True, note="经核实，情况属实")
-        opened += 1
+        if units:
+            case_notify_rectification(
+                actor=supervisor,
+                case=case,
+                unit=units[0],
+                deadline=localdate(clock.now()) + timedelta(days=10),
+                requirements="逐件复核涉及工单，说明原因并提交整改报告",
+            )
+        opened.append(case.number)
+    if opened and (case := SupervisionCase.objects.get(number=opened[0])).units:
+        _case_concluded(case=case, users=users)
     return opened
+
+
+def _case_concluded(*, case: SupervisionCase, users: dict[str, User]) -> None:
+    supervisor, unit = users["supervisor"], case.units[0]
+    lead = users.get(f"lead-{unit}")
+    if lead is not None:
+        case_report_rectification(
+            actor=lead, case=case, report="已逐件复核，重新办理涉及工单，并建立退单内部审核制度"
+        )
+    case_hold_accountable(
+        actor=supervisor,
+        case=case,
+        sanctions=[
+            {"person": "王某", "unit": unit, "position": "科长", "form": "诫勉"},
+            {"person": "李某", "unit": unit, "position": "科员", "form": "谈话提醒"},
+        ],
+    )
+    case_close(actor=supervisor, case=case, conclusion="问题属实，已整改，相关责任人已问责")
+    today = localdate(clock.now())
+    circular = circular_draft(
+        actor=supervisor,
+        number=number_proposed(year=today.year),
+        title="关于接诉即办工作中推诿扯皮问题的通报",
+        issued_on=today,
+        cases=[case.number],
+    )
+    circular_publish(actor=supervisor, circular=circular)
 
 
 def _print_logins(*, out: TextIO, orders: int) -> None:

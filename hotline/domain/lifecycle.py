@@ -38,6 +38,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 纪检监察
     CITIZEN = "citizen"  # 市民
     ADMIN = "admin"  # 管理员
+    DIRECTOR = "director"  # 中心负责人 / 值班长: runs the call center; takes no order action
 
 
 class Action(StrEnum):

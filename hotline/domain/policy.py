@@ -35,6 +35,7 @@ ROLE_AUDIENCE: Mapping[Role, Audience] = {
     Role.AGENT: Audience.CENTER,
     Role.DISPATCHER: Audience.CENTER,
     Role.ADMIN: Audience.CENTER,
+    Role.DIRECTOR: Audience.CENTER,
     Role.HANDLER: Audience.UNIT,
     Role.UNIT_LEAD: Audience.UNIT,
     Role.SUPERVISOR: Audience.SUPERVISOR,
@@ -78,6 +79,7 @@ class Area(StrEnum):
     SUPERVISION = "supervision"  # 天眼: findings, cases, call-center data
     STAFF = "staff"  # hotline and unit staff, not citizens: the knowledge base (知识库)
     CITIZEN = "citizen"  # 我的诉求: submit and follow one's own requests
+    CALLCENTER = "callcenter"  # 话务: KPIs, agents' states and findings, the Erlang C planner
 
 
 AREA_ROLES: Mapping[Area, frozenset[Role]] = {
@@ -90,6 +92,8 @@ AREA_ROLES: Mapping[Area, frozenset[Role]] = {
     Area.SUPERVISION: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Area.STAFF: frozenset(Role) - {Role.CITIZEN},
     Area.CITIZEN: frozenset({Role.CITIZEN}),
+    # Whoever runs the center; 纪检监察 read agents' conduct (long_busy, away_from_post) too.
+    Area.CALLCENTER: frozenset({Role.DIRECTOR, Role.ADMIN, Role.SUPERVISOR}),
 }
 
 # Where each role lands after log-in.
@@ -101,6 +105,7 @@ HOME: Mapping[Role, Area] = {
     Role.SUPERVISOR: Area.SUPERVISION,
     Role.CITIZEN: Area.CITIZEN,
     Role.ADMIN: Area.ORDERS,
+    Role.DIRECTOR: Area.CALLCENTER,
 }
 
 

@@ -13,6 +13,16 @@ from hotline.eventstore.streams import registered_streams
 # The store's own evidence: a checkpoint that could be edited or deleted would prove nothing.
 STORE_TABLES = {"eventstore_anchor": "anchors are append-only"}
 
+# Rows sealed once a condition holds on them (a published 通报): table -> (the condition on the
+# old row, SQL that SQLite and PostgreSQL both read, e.g. "OLD.state = 'published'"; message).
+_sealed_rows: dict[str, tuple[str, str]] = {}
+
+
+def sealed_rows_register(table: str, *, when: str, message: str) -> None:
+    """Called from an app's ``ready()``: the triggers refuse UPDATE and DELETE of ``table``'s
+    rows for which ``when`` holds (rows that do not match stay writable)."""
+    _sealed_rows[table] = (when, message)
+
 
 def guarded_tables() -> dict[str, str]:
     """Append-only tables (every stream's events and what they seal, the anchors) and the
@@ -39,6 +49,29 @@ def _sqlite(table: str, message: str, *, install: bool) -> list[str]:
     ]
 
 
+def _sqlite_sealed(table: str, when: str, message: str, *, install: bool) -> list[str]:
+    if not install:
+        return _sqlite(table, message, install=False)
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{change} BEFORE {change.upper()} ON {table} "
+        f"WHEN {when} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        for change in ("update", "delete")
+    ]
+
+
+def _postgresql_sealed(table: str, when: str, message: str, *, install: bool) -> list[str]:
+    if not install:
+        return _postgresql(table, message, install=False)
+    function = f"{table}_sealed"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
+        f"BEGIN IF {when} THEN RAISE EXCEPTION '{message}'; END IF; "
+        f"IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
 def _postgresql(table: str, message: str, *, install: bool) -> list[str]:
     function = f"{table}_append_only"
     if not install:
@@ -58,9 +91,9 @@ def _postgresql(table: str, message: str, *, install: bool) -> list[str]:
 
 def _statements(connection: Any, *, install: bool) -> list[str]:
     if connection.vendor == "sqlite":
-        build = _sqlite
+        build, sealed = _sqlite, _sqlite_sealed
     elif connection.vendor == "postgresql":
-        build = _postgresql
+        build, sealed = _postgresql, _postgresql_sealed
     else:
         raise NotImplementedError(f"no append-only guard for database vendor {connection.vendor}")
     existing = set(connection.introspection.table_names())
@@ -69,6 +102,11 @@ def _statements(connection: Any, *, install: bool) -> list[str]:
         for table, message in guarded_tables().items()
         if table in existing
         for sql in build(table, message, install=install)
+    ] + [
+        sql
+        for table, (when, message) in _sealed_rows.items()
+        if table in existing
+        for sql in sealed(table, when, message, install=install)
     ]
 
 

@@ -175,3 +175,22 @@ class KnowledgeArticle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ScoreWeight(models.Model):
+    """考核权重: the center's weight for one part of the unit scorecard, a rate
+    (``accept_on_time_rate``…, ``conduct_rate``) or a detector's findings (``bounce``…). A part
+    without a row keeps its default (hotline.domain.supervision.scorecard)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    weight = models.FloatField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="score_weight_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.weight}"

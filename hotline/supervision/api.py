@@ -9,13 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from hotline.accounts.access import supervisor_of
+from hotline.accounts.access import staff_of, supervisor_of
 from hotline.accounts.models import Unit, User
 from hotline.api_common import BodyIn, BoundedTime, RowId, answers
 from hotline.domain.supervision.cases import CaseError
 from hotline.supervision import selectors, services
 from hotline.supervision.circular import build_circular, circular_docx, circular_html
 from hotline.supervision.models import SupervisionCase
+from hotline.workorders.api import AttachmentIn
+from hotline.workorders.attachments import attachments_decode
 
 router = Router(tags=["supervision"])
 
@@ -60,8 +62,10 @@ def findings(request: HttpRequest, query: Query[ReportQuery]) -> Any:
 
 @router.get("/supervision/scorecards", response=answers({200: list[dict[str, Any]]}))
 def scorecards(request: HttpRequest, query: Query[ReportQuery]) -> Any:
-    """Unit scorecards per period, ranked, with the trend."""
-    result = report(request, query)["scorecards"]
+    """Unit scorecards per period, ranked, with the trend, scored with the center's weights."""
+    from hotline.supervision.scorecards import scored
+
+    result = scored(report(request, query), kind=query.period)
     return [row for row in result if query.unit is None or row["unit"] == query.unit]
 
 
@@ -85,6 +89,7 @@ class CaseOut(Schema):
     state: str
     detector: str
     units: list[str]
+    assignee: str
     confirmed: bool | None
     opened_at: datetime
     closed_at: datetime | None
@@ -94,8 +99,8 @@ class CaseOut(Schema):
 
 
 CASE_FIELDS = (
-    "number", "title", "state", "detector", "units", "confirmed", "opened_at", "closed_at",
-    "conclusion",
+    "number", "title", "state", "detector", "units", "assignee", "confirmed", "opened_at",
+    "closed_at", "conclusion",
 )  # fmt: skip
 
 
@@ -131,23 +136,43 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Any:
     return Status(201, _out(case))
 
 
+class SanctionIn(BodyIn):
+    person: str = Field(min_length=1, max_length=100)
+    unit: str = Field("", max_length=64, description="unit code")
+    position: str = Field("", max_length=100)
+    form: str = Field(
+        "", max_length=32, description="问责方式: 谈话提醒、批评教育、责令检查、通报批评、诫勉、"
+        "组织处理、党纪政务处分、立案审查",
+    )  # fmt: skip
+    measure: str = Field("", max_length=32, description="the older name of form")
+    severity: str = Field("", max_length=8, description="轻处分 / 重处分 (党纪政务处分)")
+
+
 class StepIn(BodyIn):
     order: str | None = Field(None, max_length=32)
     detector: str = Field("", max_length=32)
     explanation: str = Field("", max_length=2000)
     evidence: list[RowId] = Field([], max_length=EVIDENCE_MAX)
+    assignee: str | None = Field(None, max_length=150, description="分派承办: a supervisor")
     confirmed: bool | None = None
     note: str | None = Field(None, max_length=5000)
-    sanctions: list[dict[str, Annotated[str, Field(max_length=2000)]]] | None = Field(
-        None, max_length=FINDINGS_MAX
-    )
+    unit: str | None = Field(None, max_length=64, description="整改通知: one of the case's units")
+    deadline: date | None = Field(None, description="整改通知: YYYY-MM-DD")
+    requirements: str | None = Field(None, max_length=5000)
+    sanctions: list[SanctionIn] | None = Field(None, max_length=FINDINGS_MAX)
     conclusion: str | None = Field(None, max_length=5000)
+    attachments: list[AttachmentIn] = Field([], max_length=5, description="核实: PNG/JPEG/PDF")
 
 
-Step = Literal["attach_order", "verify", "rectify", "hold_accountable", "close"]
+Step = Literal[
+    "attach_order", "assign", "verify", "rectify", "notify_rectification", "hold_accountable",
+    "close",
+]  # fmt: skip
 
 
-@router.post("/supervision/cases/{number}/{step}", response=answers({200: CaseOut}, 400, 404))
+@router.post(
+    "/supervision/cases/{number}/{step}", response=answers({200: CaseOut}, 400, 403, 404, 422)
+)
 def case_step(request: HttpRequest, number: str, step: Step, payload: StepIn) -> Any:
     actor = _supervisor(request)
     if selectors.case_get(user=actor, number=number) is None:
@@ -165,30 +190,87 @@ def _run_step(actor: User, number: str, step: str, payload: StepIn) -> Supervisi
             actor=actor, case=number, order=payload.order or "", detector=payload.detector,
             explanation=payload.explanation, evidence=payload.evidence,
         )  # fmt: skip
+    if step == "assign":
+        return services.case_assign(actor=actor, case=number, assignee=payload.assignee or "")
     if step == "verify":
         if payload.confirmed is None:
             raise CaseError("confirmed", "say whether the problem was confirmed (true/false)")
+        files = attachments_decode([a.dict() for a in payload.attachments])
         return services.case_verify(
-            actor=actor, case=number, confirmed=payload.confirmed, note=payload.note or ""
-        )
+            actor=actor, case=number, confirmed=payload.confirmed, note=payload.note or "",
+            attachments=files,
+        )  # fmt: skip
     if step == "rectify":
         return services.case_rectify(actor=actor, case=number, note=payload.note or "")
+    if step == "notify_rectification":
+        if payload.deadline is None:
+            raise CaseError("deadline", "is required (YYYY-MM-DD)")
+        return services.case_notify_rectification(
+            actor=actor, case=number, unit=payload.unit or "", deadline=payload.deadline,
+            requirements=payload.requirements or "",
+        )  # fmt: skip
     if step == "hold_accountable":
         return services.case_hold_accountable(
-            actor=actor, case=number, sanctions=payload.sanctions or []
+            actor=actor, case=number, sanctions=[s.dict() for s in payload.sanctions or []]
         )
     return services.case_close(actor=actor, case=number, conclusion=payload.conclusion or "")
+
+
+class RectificationOut(Schema):
+    number: str
+    title: str
+    requirements: str
+    deadline: date
+    overdue: bool
+    notified_at: datetime
+
+
+@router.get("/supervision/rectifications", response=answers({200: list[RectificationOut]}))
+def rectifications(request: HttpRequest) -> Any:
+    """A unit lead's open 整改通知 (empty for everyone else)."""
+    return selectors.rectifications_for(user=staff_of(request, "rectifications"))
+
+
+class ReportIn(BodyIn):
+    report: str = Field(min_length=1, max_length=5000, description="整改报告")
+    attachments: list[AttachmentIn] = Field([], max_length=5, description="PNG/JPEG/PDF")
+
+
+class ReportOut(Schema):
+    number: str
+    state: str
+    late: bool
+
+
+@router.post(
+    "/supervision/rectifications/{number}/report",
+    response=answers({200: ReportOut}, 400, 403, 404, 422),
+)
+def rectification_report(request: HttpRequest, number: str, payload: ReportIn) -> Any:
+    """整改报告 by the lead of the notified unit; a late one is accepted and marked late."""
+    actor = staff_of(request, "rectifications")
+    files = attachments_decode([a.dict() for a in payload.attachments])
+    try:
+        case = services.case_report_rectification(
+            actor=actor, case=number, report=payload.report, attachments=files
+        )
+    except CaseError as error:
+        raise _case_error(error) from None
+    notice = case.notices.filter(unit=actor.unit_code).order_by("-id").first()
+    return {"number": case.number, "state": case.state, "late": bool(notice and notice.late)}
 
 
 class TotalsQuery(Schema):
     since: BoundedTime | None = None
     until: BoundedTime | None = None
+    period: Literal["month", "quarter"] = "month"
 
 
 @router.get("/supervision/totals", response=answers({200: dict[str, Any]}))
 def totals(request: HttpRequest, query: Query[TotalsQuery]) -> Any:
+    """Cases, 整改通知, and people held accountable by form, unit, period and 四种形态."""
     return selectors.supervision_totals(
-        user=_supervisor(request), since=query.since, until=query.until
+        user=_supervisor(request), since=query.since, until=query.until, period=query.period
     )
 
 

@@ -9,13 +9,29 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.timezone import localtime
+from django.db.models.functions import Coalesce
+from django.utils.timezone import localdate, localtime
 
+from hotline import clock
 from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
 from hotline.caching import Cache
+from hotline.domain.lifecycle import Role
+from hotline.domain.supervision.cases import (
+    DISCIPLINE,
+    FORMS,
+    STAGE_NAMES,
+    CaseState,
+    form_of,
+    stage_of,
+)
 from hotline.domain.supervision.eventlog import EventLog
-from hotline.supervision.models import CaseOrder, CaseSanction, SupervisionCase
+from hotline.supervision.models import (
+    CaseOrder,
+    CaseSanction,
+    RectificationNotice,
+    SupervisionCase,
+)
 
 
 def case_list(*, user: User) -> QuerySet[SupervisionCase]:
@@ -28,19 +44,85 @@ def case_get(*, user: User, number: str) -> SupervisionCase | None:
     return case_list(user=user).filter(number=number).first()
 
 
-def supervision_totals(
-    *, user: User, since: datetime | None = None, until: datetime | None = None
-) -> dict[str, Any]:
-    """ "Reviewed 47 key orders, found 7 problems, 28 people held accountable", from records."""
-    cases = case_list(user=user)
+PERIODS = ("month", "quarter")
+ORDINALS = ("一", "二", "三", "四")
+
+
+def period_label(at: datetime, period: str) -> str:
+    """2026年11月, or 2026年第四季度, of a time in the local zone."""
+    local = localtime(at)
+    if period == "quarter":
+        return f"{local.year}年第{ORDINALS[(local.month - 1) // 3]}季度"
+    return f"{local.year}年{local.month}月"
+
+
+def _within(rows: QuerySet[Any], name: str, since: datetime | None, until: datetime | None) -> Any:
     if since:
-        cases = cases.filter(opened_at__gte=since)
+        rows = rows.filter(**{f"{name}__gte": since})
     if until:
-        cases = cases.filter(opened_at__lt=until)
-    ids = list(cases.values_list("pk", flat=True))
-    measures = Counter(
-        CaseSanction.objects.filter(case_id__in=ids).values_list("measure", flat=True)
+        rows = rows.filter(**{f"{name}__lt": until})
+    return rows
+
+
+def supervision_totals(
+    *,
+    user: User,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    period: str = "month",
+) -> dict[str, Any]:
+    """ "Reviewed 47 key orders, found 7 problems, 28 people held accountable", from records.
+
+    Cases count by when they were opened, 整改通知 by when they were sent, sanctions by when
+    the 问责 step recorded them (those of before, without a time, by their case's opening)."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+    cases = _within(case_list(user=user), "opened_at", since, until)
+    allowed = case_list(user=user).values("pk")
+    notices = _within(
+        RectificationNotice.objects.filter(case__in=allowed), "notified_at", since, until
     )
+    people = list(
+        _within(
+            CaseSanction.objects.filter(case__in=allowed).annotate(
+                when=Coalesce("at", "case__opened_at")
+            ),
+            "when",
+            since,
+            until,
+        ).values_list("measure", "severity", "unit", "when")
+    )
+    ids = list(cases.values_list("pk", flat=True))
+    forms: Counter[str] = Counter()
+    stages: Counter[int] = Counter()
+    units: Counter[str] = Counter()
+    periods: dict[str, dict[str, Any]] = {}
+
+    def row(label: str) -> dict[str, Any]:
+        return periods.setdefault(
+            label,
+            {"period": label, "cases": 0, "confirmed": 0, "closed": 0, "notices": 0,
+             "people": 0, "stages": {1: 0, 2: 0, 3: 0, 4: 0}},
+        )  # fmt: skip
+
+    for opened, confirmed, state in cases.values_list("opened_at", "confirmed", "state"):
+        entry = row(period_label(opened, period))
+        entry["cases"] += 1
+        entry["confirmed"] += confirmed is True
+        entry["closed"] += state == CaseState.CLOSED
+    for notified in notices.values_list("notified_at", flat=True):
+        row(period_label(notified, period))["notices"] += 1
+    for measure, severity, unit, when in people:
+        stage = stage_of(measure, severity)
+        forms[form_of(measure)] += 1
+        stages[stage] += 1
+        units[unit] += 1
+        entry = row(period_label(when, period))
+        entry["people"] += 1
+        entry["stages"][stage] += 1
+    today = localdate(clock.now())
+    discipline = sum(1 for measure, *_ in people if form_of(measure) == DISCIPLINE)
+    by_form = {form: forms[form] for form in FORMS if forms[form]}
     return {
         "cases": len(ids),
         "orders_reviewed": CaseOrder.objects.filter(case_id__in=ids)
@@ -49,10 +131,56 @@ def supervision_totals(
         .count(),
         "problems_found": cases.filter(confirmed=True).count(),
         "unfounded": cases.filter(confirmed=False).count(),
-        "people_held_accountable": sum(measures.values()),
-        "by_measure": dict(measures),
-        "closed": cases.filter(state="closed").count(),
+        "closed": cases.filter(state=CaseState.CLOSED).count(),
+        "notices_sent": notices.count(),
+        "notices_reported": notices.exclude(reported_at=None).count(),
+        "notices_reported_late": notices.filter(late=True).count(),
+        "notices_overdue": notices.filter(reported_at=None, deadline__lt=today).count(),
+        "people_held_accountable": len(people),
+        "by_measure": by_form,
+        "by_form": by_form,
+        "by_unit": dict(units.most_common()),
+        "by_stage": [
+            {"stage": stage, "name": name, "people": stages[stage]}
+            for stage, name in STAGE_NAMES.items()
+        ],
+        "discipline": discipline,
+        "by_period": [periods[label] for label in sorted(periods, key=_period_order)],
+        "sentences": [f"运用{name}处置 {stages[stage]} 人次" for stage, name in STAGE_NAMES.items()]
+        + [f"给予党纪政务处分 {discipline} 人"],
     }
+
+
+def _period_order(label: str) -> tuple[int, int]:
+    year, rest = label.split("年", 1)
+    if rest.startswith("第"):
+        return int(year), ORDINALS.index(rest[1]) * 3
+    return int(year), int(rest.rstrip("月"))
+
+
+def rectifications_for(*, user: User) -> list[dict[str, Any]]:
+    """A unit lead's open 整改通知: number, case title, requirements, deadline, overdue — and
+    nothing else of the case (its sanctions are not theirs to read)."""
+    if user.hotline_role is not Role.UNIT_LEAD or not user.unit_code:
+        return []
+    today = localdate(clock.now())
+    notices = (
+        RectificationNotice.objects.filter(unit=user.unit_code, reported_at=None)
+        .exclude(case__state=CaseState.CLOSED)
+        .select_related("case")
+        .order_by("deadline", "id")
+    )
+    return [
+        {
+            "number": notice.case.number,
+            "title": notice.case.title,
+            "requirements": notice.requirements,
+            "deadline": notice.deadline,
+            "overdue": notice.deadline < today,
+            "notified_at": notice.notified_at,
+        }
+        for notice in notices
+    ]
 
 
 def report_on(

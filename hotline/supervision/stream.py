@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from hotline.domain.supervision.cases import CaseAction, CaseRecord, case_event_hash
-from hotline.eventstore.streams import Stream, stored_json, stored_time
-from hotline.supervision.models import CaseEvent, SupervisionCase
+from hotline.eventstore.streams import SealCheck, Stream, stored_json, stored_time
+from hotline.supervision.case_files import case_files_verify
+from hotline.supervision.models import CaseAttachment, CaseEvent, SupervisionCase
 
 
 def _event_row(record: CaseRecord, case_id: int, prev: str, digest: str) -> CaseEvent:
@@ -29,4 +30,6 @@ CASE_STREAM = Stream(
     record_hash=case_event_hash,
     hashed_columns=("at", "action", "actor", "data"),
     row_hash=_row_hash,
+    seals=(SealCheck("case files", case_files_verify),),
+    append_only=(CaseAttachment._meta.db_table,),
 )

@@ -25,6 +25,7 @@ AREA_PAGES = {
     Area.INBOX: "web:inbox",
     Area.SUPERVISION: "web:tianyan",
     Area.CITIZEN: "web:my_orders",
+    Area.CALLCENTER: "web:callcenter",
 }
 HOME = {role: AREA_PAGES[area] for role, area in HOME_AREAS.items()}
 

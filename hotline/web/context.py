@@ -5,35 +5,62 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from hotline.domain.lifecycle import Role
 from hotline.web.access import role_of
 
 ROLE_NAMES = {
-    Role.AGENT: "话务员",
-    Role.DISPATCHER: "派单员",
-    Role.HANDLER: "承办人",
-    Role.UNIT_LEAD: "单位负责人",
-    Role.SUPERVISOR: "纪检监察",
-    Role.CITIZEN: "市民",
-    Role.ADMIN: "管理员",
+    Role.AGENT: _("话务员"),
+    Role.DISPATCHER: _("派单员"),
+    Role.HANDLER: _("承办人"),
+    Role.UNIT_LEAD: _("单位负责人"),
+    Role.SUPERVISOR: _("纪检监察"),
+    Role.CITIZEN: _("市民"),
+    Role.ADMIN: _("管理员"),
+    Role.DIRECTOR: _("中心负责人"),
 }
 MENUS = {
-    Role.AGENT: [("受理 Intake", "web:intake"), ("工单 Orders", "web:orders")],
-    Role.DISPATCHER: [("派单 Dispatch", "web:dispatch"), ("工单 Orders", "web:orders")],
-    Role.HANDLER: [("待办 Inbox", "web:inbox"), ("工单 Orders", "web:orders")],
-    Role.UNIT_LEAD: [("待办 Inbox", "web:inbox"), ("工单 Orders", "web:orders")],
-    Role.SUPERVISOR: [
-        ("天眼 Dashboard", "web:tianyan"),
-        ("工单 Orders", "web:orders"),
-        ("存证锚点 Anchors", "web:anchors"),
+    Role.AGENT: [(_("受理"), "web:intake"), (_("工单"), "web:orders")],
+    Role.DISPATCHER: [(_("派单"), "web:dispatch"), (_("工单"), "web:orders")],
+    Role.HANDLER: [
+        (_("待办"), "web:inbox"),
+        (_("工单"), "web:orders"),
+        (_("通报"), "web:circulars"),
     ],
-    Role.CITIZEN: [("我的诉求 My requests", "web:my_orders"), ("提交 Submit", "web:submit")],
+    Role.UNIT_LEAD: [
+        (_("待办"), "web:inbox"),
+        (_("工单"), "web:orders"),
+        (_("通报"), "web:circulars"),
+    ],
+    Role.SUPERVISOR: [
+        (_("天眼"), "web:tianyan"),
+        (_("线索"), "web:cases"),
+        (_("监督统计"), "web:case_totals"),
+        (_("通报"), "web:circulars"),
+        (_("考核"), "web:scorecards"),
+        (_("话务"), "web:callcenter"),
+        (_("工单"), "web:orders"),
+        (_("存证锚点"), "web:anchors"),
+    ],
+    Role.CITIZEN: [(_("我的诉求"), "web:my_orders"), (_("提交"), "web:submit")],
     Role.ADMIN: [
-        ("工单 Orders", "web:orders"),
-        ("派单 Dispatch", "web:dispatch"),
-        ("天眼 Dashboard", "web:tianyan"),
-        ("存证锚点 Anchors", "web:anchors"),
+        (_("工单"), "web:orders"),
+        (_("派单"), "web:dispatch"),
+        (_("天眼"), "web:tianyan"),
+        (_("线索"), "web:cases"),
+        (_("通报"), "web:circulars"),
+        (_("考核"), "web:scorecards"),
+        (_("考核权重"), "web:score_weights"),
+        (_("话务"), "web:callcenter"),
+        (_("存证锚点"), "web:anchors"),
+    ],
+    Role.DIRECTOR: [
+        (_("话务"), "web:callcenter"),
+        (_("坐席"), "web:callcenter_agents"),
+        (_("排班"), "web:callcenter_planner"),
+        (_("考核权重"), "web:score_weights"),
+        (_("工单"), "web:orders"),
     ],
 }
 

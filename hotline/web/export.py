@@ -9,6 +9,7 @@ from io import BytesIO
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,14 +37,15 @@ def xlsx_response(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(header))
+    sheet.title = str(title)[:31]
+    header = [str(h) for h in header]  # names may come lazily translated
+    sheet.append(header)
     _as_text(sheet, 1, header)
     widths = [len(h) + 2 for h in header]
     for count, row in enumerate(rows):
         if count >= MAX_ROWS:
             break
-        cells = ["" if v is None else v for v in row]
+        cells = ["" if v is None else str(v) if isinstance(v, Promise) else v for v in row]
         sheet.append(cells)
         _as_text(sheet, count + 2, cells)  # the header is row 1
         for i, v in enumerate(cells[: len(widths)]):

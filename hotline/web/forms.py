@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import GuardFailed
-from hotline.web.labels import FIELDS
+from hotline.web.labels import CONTACT_METHODS, FIELDS
 from hotline.workorders import services
 from hotline.workorders.api import OrderIn
 from hotline.workorders.models import WorkOrder
@@ -26,22 +27,27 @@ LONG_TEXT = {"answer", "text", "reason", "basis", "result", "note", "comment"}
 @dataclass
 class FormField:
     name: str
-    label: str
+    label: Any  # str, or a lazily translated one
     kind: str  # text | textarea | int | bool | tristate | select | list | unit
     required: bool
-    choices: list[tuple[str, str]] = field(default_factory=list)
+    choices: list[tuple[str, Any]] = field(default_factory=list)
     value: Any = ""
 
 
-def _kind(name: str, annotation: Any) -> tuple[str, list[tuple[str, str]]]:
+# Choices shown by their names rather than their codes.
+CHOICE_NAMES: dict[str, dict[str, Any]] = {"method": CONTACT_METHODS}
+
+
+def _kind(name: str, annotation: Any) -> tuple[str, list[tuple[str, Any]]]:
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
-        return "select", [(str(a), str(a)) for a in args]
+        named = CHOICE_NAMES.get(name, {})
+        return "select", [(str(a), named.get(str(a), str(a))) for a in args]
     if origin in (types.UnionType, typing.Union) and type(None) in args:
         inner = next(a for a in args if a is not type(None))
         if inner is bool:
-            return "tristate", [("", "—"), ("true", "是"), ("false", "否")]
+            return "tristate", [("", "—"), ("true", _("是")), ("false", _("否"))]
         return _kind(name, inner)
     if annotation is bool:
         return "bool", []
@@ -84,6 +90,35 @@ def _value(kind: str, raw: str | None, present: bool) -> Any:
     return raw
 
 
+# Pydantic's messages for the errors a form meets, in the reader's language (its own are English).
+ERROR_MESSAGES: dict[str, Any] = {
+    "missing": _("必填"),
+    "string_too_short": _("不能为空"),
+    "string_too_long": _("过长，最多 %(max_length)s 字"),
+    "int_parsing": _("须是整数"),
+    "int_type": _("须是整数"),
+    "bool_parsing": _("须是“是”或“否”"),
+    "literal_error": _("不是可选的值"),
+    "greater_than_equal": _("不能小于 %(ge)s"),
+    "less_than_equal": _("不能大于 %(le)s"),
+    "greater_than": _("须大于 %(gt)s"),
+    "less_than": _("须小于 %(lt)s"),
+    "too_long": _("过多，最多 %(max_length)s 项"),
+    "string_pattern_mismatch": _("格式不对"),
+}
+
+
+def error_message(error: Any) -> str:
+    """One pydantic error as the form shows it: our words where we have them, else pydantic's."""
+    found = ERROR_MESSAGES.get(str(error.get("type", "")))
+    if found is None:
+        return str(error.get("msg", ""))
+    try:
+        return str(found) % dict(error.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return str(error.get("msg", ""))
+
+
 def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
     """(payload, {}) or (None, {field: message})."""
     values: dict[str, Any] = {}
@@ -97,7 +132,8 @@ def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
         return schema(**values), {}
     except ValidationError as exc:
         return None, {
-            ".".join(str(p) for p in err["loc"]) or "form": err["msg"] for err in exc.errors()
+            ".".join(str(p) for p in err["loc"]) or "form": error_message(err)
+            for err in exc.errors()
         }
 
 
@@ -125,7 +161,7 @@ def order_create(
         return (
             None,
             values,
-            {str(e["loc"][-1]) if e["loc"] else "form": e["msg"] for e in exc.errors()},
+            {str(e["loc"][-1]) if e["loc"] else "form": error_message(e) for e in exc.errors()},
         )
     except GuardFailed as exc:
         return None, values, {exc.field: exc.message}

@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hotline.web.views import anchors, auth, citizen, intake, orders, queues, tianyan
+from hotline.web.views import (
+    anchors,
+    auth,
+    callcenter,
+    cases,
+    circulars,
+    citizen,
+    intake,
+    orders,
+    queues,
+    tianyan,
+    units,
+)
 
 app_name = "web"
 
@@ -27,6 +39,24 @@ urlpatterns = [
     path("dispatch/", queues.dispatch_queue, name="dispatch"),
     path("inbox/", queues.inbox, name="inbox"),
     path("tianyan/", tianyan.dashboard, name="tianyan"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/totals/", cases.case_totals, name="case_totals"),
+    path("cases/<str:number>/", cases.case_detail, name="case"),
+    path("cases/<str:number>/files/<int:file_id>/", cases.case_file, name="case_file"),
+    path("cases/<str:number>/report/", cases.rectification_report, name="rectification_report"),
+    path("cases/<str:number>/<str:step>/", cases.case_act, name="case_act"),
+    path("callcenter/", callcenter.kpis, name="callcenter"),
+    path("callcenter/agents/", callcenter.agents, name="callcenter_agents"),
+    path("callcenter/planner/", callcenter.planner, name="callcenter_planner"),
+    path("circulars/", circulars.circular_list, name="circulars"),
+    path("circulars/new/", circulars.circular_new, name="circular_new"),
+    path("circulars/<str:number>/", circulars.circular_detail, name="circular"),
+    path("circulars/<str:number>/docx/", circulars.circular_download, name="circular_docx"),
+    path("circulars/<str:number>/publish/", circulars.circular_publish, name="circular_publish"),
+    path("scorecards/", units.scorecards, name="scorecards"),
+    path("scorecards/weights/", units.weights, name="score_weights"),
+    path("units/<str:code>/", units.unit_detail, name="unit"),
     path("anchors/", anchors.anchor_list, name="anchors"),
     path("anchors/<int:anchor_id>.json", anchors.anchor_download, name="anchor_download"),
     path("my/", citizen.my_orders, name="my_orders"),

@@ -27,6 +27,7 @@ class World:
     supervisor: User
     citizen: User
     admin: User
+    director: User
 
     def by_role(self, role: Role, unit: str = "a") -> User:
         return {
@@ -37,6 +38,7 @@ class World:
             Role.SUPERVISOR: self.supervisor,
             Role.CITIZEN: self.citizen,
             Role.ADMIN: self.admin,
+            Role.DIRECTOR: self.director,
         }[role]
 
     def create(self, **overrides: Any) -> WorkOrder:
@@ -168,4 +170,7 @@ def build_world() -> World:
         supervisor=UserFactory(username="supervisor", role=Role.SUPERVISOR, unit=jiwei),
         citizen=UserFactory(username="citizen", role=Role.CITIZEN),
         admin=UserFactory(username="admin", role=Role.ADMIN, unit=center),
+        director=UserFactory(
+            username="director", role=Role.DIRECTOR, unit=center, first_name="值班长老陈"
+        ),
     )

@@ -183,9 +183,17 @@ DESIGN_AREAS: dict[Role, set[Area]] = {
     R.DISPATCHER: {Area.ORDERS, Area.ASSIST, Area.DISPATCH, Area.STAFF},
     R.HANDLER: {Area.ORDERS, Area.INBOX, Area.STAFF},
     R.UNIT_LEAD: {Area.ORDERS, Area.INBOX, Area.STAFF},
-    R.SUPERVISOR: {Area.ORDERS, Area.SUPERVISION, Area.STAFF},
+    R.SUPERVISOR: {Area.ORDERS, Area.SUPERVISION, Area.CALLCENTER, Area.STAFF},
     R.CITIZEN: {Area.ORDERS, Area.CITIZEN},
-    R.ADMIN: {Area.ORDERS, Area.ASSIST, Area.DISPATCH, Area.SUPERVISION, Area.STAFF},
+    R.ADMIN: {
+        Area.ORDERS,
+        Area.ASSIST,
+        Area.DISPATCH,
+        Area.SUPERVISION,
+        Area.CALLCENTER,
+        Area.STAFF,
+    },
+    R.DIRECTOR: {Area.ORDERS, Area.CALLCENTER, Area.STAFF},
 }
 
 

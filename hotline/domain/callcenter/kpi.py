@@ -16,6 +16,7 @@ from hotline.domain.callcenter.calllog import UNKNOWN_AGENT, CallLog
 from hotline.domain.inputs import InputError
 
 ANSWER_TARGET_SECONDS = 15  # GB/T 33358-2016: 15秒接通率
+CONNECT_RATE_TARGET = 0.95  # GB/T 33358-2016: 24小时人工接通率 ≥ 95 %
 DAY_MINUTES = 24 * 60
 
 DEFINITIONS = {

@@ -28,7 +28,7 @@ def detect(log: EventLog, limits: StalledThresholds | None = None) -> list[Findi
 def _finding(row: dict[str, Any], limits: StalledThresholds) -> Finding:
     text = (
         f"该工单在 {row['unit_name']} 已 {row['idle_days']} 个工作日无任何处理记录"
-        f"（最后一次：{row['last_action']}，{row['last_at']:%Y-%m-%d}）"
+        f"（最后一次处理在 {row['last_at']:%Y-%m-%d}，见证据所指的一步）"
     )
     return Finding(
         detector=CODE,

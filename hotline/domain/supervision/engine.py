@@ -29,7 +29,7 @@ from hotline.domain.supervision.handover import (
     unit_handovers,
     unit_pairs,
 )
-from hotline.domain.supervision.scorecard import scorecards
+from hotline.domain.supervision.scorecard import score_table, scorecard_counts
 
 # code → (run, thresholds class or None); order is the report's order.
 DETECTORS: dict[str, tuple[Callable[..., list[Finding]], type | None]] = {
@@ -109,6 +109,14 @@ def supervise(
     ]
     units.sort(key=lambda row: (-row["finding_count"], row["unit"]))
     by_detector = Counter(finding.detector for finding in findings)
+    # 考核: counts per month and quarter (scored again with the center's weights by the caller).
+    counts = (
+        scorecard_counts(
+            log, periods=dict.fromkeys((period, "month", "quarter")), findings=findings
+        )
+        if log.ours
+        else {}
+    )
     started = time.perf_counter()
     pairs = unit_pairs(log)
     if timings is not None:
@@ -125,5 +133,6 @@ def supervise(
         "units": units,
         "pairs": pairs,
         "orders": order_handovers(log),
-        "scorecards": scorecards(log, period=period) if log.ours else [],
+        "scorecards": score_table(counts[period]) if counts else [],
+        "scorecard_counts": counts,
     }

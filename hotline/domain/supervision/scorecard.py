@@ -1,7 +1,9 @@
-"""Unit scorecards per period (承办单位考核): the rates of 接诉即办, a score, a rank, a trend.
+"""Unit scorecards per period (承办单位考核): the rates of 接诉即办, the conduct the 天眼 detectors
+found, a score, a rank, a trend.
 
 Every event is charged to the unit holding the order at that moment (the last dispatch target)
-and to the period it happened in. Rates with nothing to divide are None, never 0 or 100 %.
+and to the period it happened in; a finding is charged to the unit it names and to the period of
+its first evidence event. Rates with nothing to divide are None, never 0 or 100 %.
 
 =====================  ========================================================================
 accept_on_time_rate    签收及时率: dispatches accepted by the 签收 deadline / dispatches accepted
@@ -12,20 +14,64 @@ close_rejection_rate   办结驳回率: rejected closure requests / closure requ
 reopen_rate            重办率: reopened orders / closures
 resolved_rate          回访解决率 (解决率): follow-ups resolved / follow-ups reaching the citizen
 satisfied_rate         满意率: follow-ups satisfied / follow-ups reaching the citizen
+conduct_rate           履职规范率: 1 − (weighted findings charged to the unit / orders it handled),
+                       at least 0; "orders handled" are the orders with an event charged to the
+                       unit in the period. None when no findings were given (not measured).
 =====================  ========================================================================
 
-响应率 is 签收及时率 here. The score weighs 响应率, 解决率 and 满意率 as the 接诉即办 assessment
-does (10 / 45 / 45 by default); a rate that is None leaves its weight out.
+The score. No official formula exists: 12345 assessments publish 响应率, 解决率 and 满意率
+(weighed 10 / 45 / 45 here, as Beijing's 接诉即办 assessment does) but nothing for what the
+supervisors find. This one is a weighted mean, on 0–100, of the rates that are not None::
+
+    score = 100 × Σ weight(r) × r / Σ weight(r)   over r in DEFAULT_WEIGHTS with a value
+
+with 响应率 = accept_on_time_rate and the conduct part ``conduct_rate`` weighed 50 by default,
+so that a unit that bounces orders or closes them without contacting the citizen ranks low even
+when its citizens end up satisfied. Each finding counts with its detector's weight
+(DEFAULT_FINDING_WEIGHTS: 3 for a bounce or a closure without contact, down to ½ for a late
+签收; 0 leaves a detector out); a unit with one weighted finding per five orders has a conduct
+rate of 80 %. The center may change every weight (a rate weighed 0
+leaves the score); a rate that is None leaves its weight out.
+
+:func:`scorecard_counts` reads the log once (month and quarter, the counts only), and
+:func:`score_table` turns counts into rates, scores, ranks and trends with any weights, so a
+cached report can be scored again with the center's weights without reading the log.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hotline.domain.detectors.base import rows
+from hotline.domain.detectors.finding import Finding
 from hotline.domain.supervision.eventlog import EventLog
 
-WEIGHTS = {"accept_on_time_rate": 0.10, "resolved_rate": 0.45, "satisfied_rate": 0.45}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "accept_on_time_rate": 10.0,
+    "resolved_rate": 45.0,
+    "satisfied_rate": 45.0,
+    "conduct_rate": 50.0,
+}
+WEIGHTS = DEFAULT_WEIGHTS
+# The order detectors whose findings name a unit (agent detectors name nobody's unit), weighed by
+# the kind of misconduct: 推诿扯皮 (bounce, returns without basis) and 虚假办结 (closing without
+# contacting the citizen, closures rejected) count most, as the 接诉即办 rules name them first;
+# 敷衍 (boilerplate, unsatisfied, repeat) counts one; delays, which the 时效 rates already
+# measure, count one half (签收) or one.
+DEFAULT_FINDING_WEIGHTS: dict[str, float] = {
+    "bounce": 3.0,
+    "close_without_contact": 3.0,
+    "rejected_return": 2.0,
+    "rejected_close": 2.0,
+    "boilerplate_reply": 1.0,
+    "unsatisfied_after_close": 1.0,
+    "repeat_request": 1.0,
+    "overdue_handle": 1.0,
+    "stalled": 1.0,
+    "overdue_accept": 0.5,
+}
 PERIODS = {"month": "month", "week": "week", "quarter": "quarter", "year": "year"}
 RATES = {
     "accept_on_time_rate": ("accepted_on_time", "accepted"),
@@ -37,26 +83,95 @@ RATES = {
     "resolved_rate": ("resolved", "reached"),
     "satisfied_rate": ("satisfied", "reached"),
 }
+FindingLike = Finding | Mapping[str, Any]
 
 
 def scorecards(
-    log: EventLog, *, period: str = "month", weights: dict[str, float] | None = None
+    log: EventLog,
+    *,
+    period: str = "month",
+    weights: Mapping[str, float] | None = None,
+    findings: Iterable[FindingLike] | None = None,
+    finding_weights: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per (period, unit), ranked within the period, with the change since the last."""
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    counts = rows(log, _SQL.format(period=PERIODS[period]))
-    weights = weights or WEIGHTS
-    for row in counts:
-        row["period"] = row["period"].date().isoformat()
+    counts = scorecard_counts(log, periods=(period,), findings=findings)[period]
+    return score_table(counts, weights=weights, finding_weights=finding_weights)
+
+
+def scorecard_counts(
+    log: EventLog,
+    *,
+    periods: Iterable[str] = ("month", "quarter"),
+    findings: Iterable[FindingLike] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Per period kind, one row of counts per (period, unit): JSON-ready (the period as an ISO
+    date, ``findings`` as {detector: count}, or None when no findings were given)."""
+    periods = tuple(periods)
+    for period in periods:
+        if period not in PERIODS:
+            raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    measured = findings is not None
+    _load_findings(log, findings or ())
+    out: dict[str, list[dict[str, Any]]] = {}
+    for period in periods:
+        table = rows(log, _SQL.format(period=PERIODS[period]))
+        for row in table:
+            row["period"] = row["period"].date().isoformat()
+            detectors = row.pop("detectors") or []
+            row["findings"] = dict(sorted(Counter(detectors).items())) if measured else None
+        out[period] = table
+    return out
+
+
+def score_table(
+    counts: Iterable[Mapping[str, Any]],
+    *,
+    weights: Mapping[str, float] | None = None,
+    finding_weights: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
+    """Rates, conduct, score, rank and trend from :func:`scorecard_counts` rows (one kind)."""
+    weights = DEFAULT_WEIGHTS if weights is None else weights
+    finding_weights = DEFAULT_FINDING_WEIGHTS if finding_weights is None else finding_weights
+    table = []
+    for counted in counts:
+        row = dict(counted)
         for name, (part, whole) in RATES.items():
             row[name] = row[part] / row[whole] if row[whole] else None
+        found = row.get("findings")
+        row["finding_count"] = sum(found.values()) if found is not None else None
+        if found is None or not row.get("orders"):
+            row["conduct_rate"] = None
+        else:
+            weighted = sum(finding_weights.get(k, 1.0) * n for k, n in found.items())
+            row["conduct_rate"] = max(0.0, 1 - weighted / row["orders"])
         row["score"] = _score(row, weights)
-    return _rank(counts)
+        table.append(row)
+    return _rank(table)
 
 
-def _score(row: dict[str, Any], weights: dict[str, float]) -> float | None:
-    present = {name: weight for name, weight in weights.items() if row.get(name) is not None}
+def _load_findings(log: EventLog, findings: Iterable[FindingLike]) -> None:
+    """``scorecard_findings(order_id, unit, detector, seq)``: findings that name a unit and an
+    order, at their first evidence event."""
+    charged = []
+    for finding in findings:
+        item = finding.as_dict() if isinstance(finding, Finding) else finding
+        if item.get("unit") and item.get("order") and item.get("evidence"):
+            charged.append(
+                (str(item["order"]), item["unit"], item["detector"], min(item["evidence"]))
+            )
+    log.con.execute(
+        "CREATE OR REPLACE TEMP TABLE scorecard_findings "
+        "(order_id VARCHAR, unit VARCHAR, detector VARCHAR, seq BIGINT)"
+    )
+    if charged:
+        log.con.executemany("INSERT INTO scorecard_findings VALUES (?, ?, ?, ?)", charged)
+
+
+def _score(row: Mapping[str, Any], weights: Mapping[str, float]) -> float | None:
+    present = {
+        name: weight for name, weight in weights.items() if weight and row.get(name) is not None
+    }
     if not present:
         return None
     total = sum(present.values())
@@ -112,6 +227,7 @@ WITH charged AS (
   FROM charged c WHERE c.action = 'approve_close'
 ), tallies AS (
   SELECT date_trunc('{period}', ts) AS period, in_charge AS unit,
+    count(DISTINCT order_id) AS orders,
     count(*) FILTER (WHERE action = 'dispatch') AS dispatches,
     count(*) FILTER (WHERE action = 'approve_return') AS returns,
     count(*) FILTER (WHERE action = 'request_return') AS return_requests,
@@ -134,9 +250,16 @@ WITH charged AS (
   SELECT date_trunc('{period}', ts) AS period, unit, count(*) AS closed,
     count(*) FILTER (WHERE requested_at <= deadline OR deadline IS NULL) AS closed_on_time
   FROM closes WHERE unit IS NOT NULL GROUP BY ALL
+), finding_tallies AS (
+  SELECT date_trunc('{period}', e.ts) AS period, f.unit,
+    list(f.detector) AS detectors
+  FROM scorecard_findings f
+  JOIN events e ON e.order_id = f.order_id AND e.seq = f.seq
+  GROUP BY ALL
 )
 SELECT period, unit,
-  coalesce(t.dispatches, 0) AS dispatches, coalesce(t.returns, 0) AS returns,
+  coalesce(t.orders, 0) AS orders, coalesce(t.dispatches, 0) AS dispatches,
+  coalesce(t.returns, 0) AS returns,
   coalesce(t.return_requests, 0) AS return_requests,
   coalesce(t.returns_rejected, 0) AS returns_rejected,
   coalesce(t.close_requests, 0) AS close_requests,
@@ -144,9 +267,11 @@ SELECT period, unit,
   coalesce(t.reached, 0) AS reached, coalesce(t.resolved, 0) AS resolved,
   coalesce(t.satisfied, 0) AS satisfied,
   coalesce(a.accepted, 0) AS accepted, coalesce(a.accepted_on_time, 0) AS accepted_on_time,
-  coalesce(c.closed, 0) AS closed, coalesce(c.closed_on_time, 0) AS closed_on_time
+  coalesce(c.closed, 0) AS closed, coalesce(c.closed_on_time, 0) AS closed_on_time,
+  coalesce(f.detectors, []) AS detectors
 FROM tallies t
 FULL JOIN accept_tallies a USING (period, unit)
 FULL JOIN close_tallies c USING (period, unit)
+FULL JOIN finding_tallies f USING (period, unit)
 ORDER BY period, unit
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from hotline.domain.policy import Area
 from hotline.eventstore.anchor import anchor_file_name, anchor_key_configured
@@ -13,8 +14,8 @@ from hotline.eventstore.models import Anchor
 from hotline.web.access import for_area
 
 ANCHORS_PER_PAGE = 50
-STREAM_NAMES = {"order": "工单", "case": "督办案件"}
-MADE_BY = {"daily": "每日自动", "command": "命令行"}
+STREAM_NAMES = {"order": _("工单"), "case": _("督办案件")}
+MADE_BY = {"daily": _("每日自动"), "command": _("命令行")}
 
 
 @for_area(Area.SUPERVISION)

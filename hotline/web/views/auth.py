@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -101,7 +102,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             if isinstance(device, StaticDevice):
                 left = StaticToken.objects.filter(device=device).count()
                 messages.warning(
-                    request, f"已使用一个恢复码，还剩 {left} 个。One recovery code used."
+                    request, gettext("已使用一个恢复码，还剩 %(left)s 个。") % {"left": left}
                 )
             return redirect(target)
         # A wrong code counts as a failed log-in, so django-axes locks code guessers too.

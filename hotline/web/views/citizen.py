@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from hotline.accounts.throttle import TRACKING
 from hotline.domain import tracking
@@ -66,7 +67,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(
             request, "web/submit.html", {**context, "values": values, "errors": errors}, status=422
         )
-    messages.success(request, f"已提交，查询码 {tracking_code(order.number)}")
+    messages.success(
+        request, gettext("已提交，查询码 %(code)s") % {"code": tracking_code(order.number)}
+    )
     return redirect("web:my_orders")
 
 
@@ -91,7 +94,7 @@ def track(request: HttpRequest) -> HttpResponse:
         {
             "code": code,
             "order": order,
-            "state": labels.STATES.get(order.state, "") if order else "",
+            "state": labels.label(labels.STATES, order.state) if order else "",
             "facts": facts,
             "steps": steps,
             "not_found": bool(code) and order is None,

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from hotline.callcenter.models import AgentStateChange
 from hotline.callcenter.selectors import agent_state_today
@@ -40,7 +41,6 @@ def _context(
 ) -> dict[str, Any]:
     return {
         "agent_state": agent_state_today(agent=signed_in_user(request).username),
-        "agent_states": AgentStateChange.STATES,
         "pause_reasons": AgentStateChange.REASONS,
         "values": values,
         "errors": errors,
@@ -68,7 +68,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     if order is None:
         return render(request, "web/intake.html", _context(request, values, errors), status=422)
     # The agent reads the 查询码 to the caller, who can follow the order on /track/ with it.
-    messages.success(request, f"已受理 {order.number}，查询码 {tracking_code(order.number)}")
+    messages.success(
+        request,
+        gettext("已受理 %(number)s，查询码 %(code)s")
+        % {"number": order.number, "code": tracking_code(order.number)},
+    )
     return redirect("web:order", number=order.number)
 
 
@@ -83,7 +87,7 @@ def agent_state(request: HttpRequest) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
         except GuardFailed as exc:
-            messages.error(request, f"{exc.field}: {exc.message}")
+            messages.error(request, f"{labels.field_label(exc.field)}: {exc.message}")
     return redirect("web:intake")
 
 

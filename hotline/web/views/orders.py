@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hotline import clock
 from hotline.accounts.access import center_unit
@@ -19,7 +23,6 @@ from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain import lifecycle, policy
 from hotline.domain.lifecycle import Action, LifecycleError
 from hotline.domain.policy import Area, Audience, OrderField, StepPart
-from hotline.reference.models import Area as AdminArea
 from hotline.reference.models import Category
 from hotline.reference.selectors import working_calendar
 from hotline.web import labels
@@ -79,33 +82,46 @@ def order_rows(user: User, orders: Any) -> list[dict[str, Any]]:
 
 # Columns of the order export: header and the attribute each shows (blank where it is hidden).
 EXPORT_COLUMNS = (
-    ("工单号 number", "number"),
-    ("状态 state", "state"),
-    ("类型 kind", "kind"),
-    ("分类 category", "category"),
-    ("诉求 text", "text"),
-    ("地点 location", "location"),
-    ("来电人 caller", "caller_name"),
-    ("电话 phone", "caller_phone"),
-    ("承办单位 unit", "current_unit"),
-    ("受理时间 created", "created_at"),
-    ("办理时限 deadline", "handle_deadline"),
+    (_("工单号"), "number"),
+    (_("状态"), "state"),
+    (_("类型"), "kind"),
+    (_("分类"), "category"),
+    (_("诉求"), "text"),
+    (_("地点"), "location"),
+    (_("来电人"), "caller_name"),
+    (_("电话"), "caller_phone"),
+    (_("承办单位"), "current_unit"),
+    (_("受理时间"), "created_at"),
+    (_("办理时限"), "handle_deadline"),
 )
 
 
 def _export(user: User, orders: Any) -> HttpResponse:
     def rows() -> Any:
         for r in order_rows(user, orders.iterator(chunk_size=2000)):
-            shown = {**r["shown"], "state": r["state"], "kind": r["kind"]}
+            named = r["shown"]
+            shown = {
+                **named,
+                "state": r["state"],
+                "kind": r["kind"],
+                "category": _named(labels.category_name, named.get("category")),
+                "current_unit": _named(labels.unit_name, named.get("current_unit")),
+            }
             yield tuple(_cell(shown.get(name)) for _, name in EXPORT_COLUMNS)
 
-    header = [title for title, _ in EXPORT_COLUMNS]
-    return xlsx_response("orders.xlsx", "工单 orders", header, rows())
+    header = [str(title) for title, _name in EXPORT_COLUMNS]
+    return xlsx_response("orders.xlsx", gettext("工单"), header, rows())
+
+
+def _named(name: Any, code: Any) -> str | None:
+    return name(code) if code else None
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Promise):
+        return str(value)
     return "" if value is None else value
 
 
@@ -150,7 +166,7 @@ def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[st
     return [
         {
             "action": str(action),
-            "label": labels.ACTION_NAMES[str(action)],
+            "label": labels.label(labels.ACTION_NAMES, action),
             "files": action in WITH_ATTACHMENTS,
             "fields": form_fields(ACTIONS[action][0]),
             "errors": errors.get(str(action), {}),
@@ -168,37 +184,40 @@ def order_facts(shown: dict[str, Any]) -> list[dict[str, str]]:
     for field, attributes in policy.ATTRIBUTES.items():
         if any(name in shown for name in attributes):
             text = " / ".join(_fact_text(field, shown.get(a), names) for a in attributes)
-            facts.append({"field": str(field), "label": labels.ORDER_FIELDS[field], "text": text})
+            label = str(labels.ORDER_FIELDS[field])
+            facts.append({"field": str(field), "label": label, "text": text})
     return facts
 
 
-def _fact_names() -> dict[OrderField, dict[str, str]]:
+def _fact_names() -> dict[OrderField, Mapping[str, Any]]:
     """Fields shown by their Chinese names rather than their codes."""
-    units = dict(Unit.objects.values_list("code", "name"))
+    units = labels.unit_names()
     return {
         OrderField.STATE: labels.STATES,
         OrderField.KIND: labels.KINDS,
         OrderField.CHANNEL: labels.CHANNELS,
         OrderField.URGENCY: labels.URGENCIES,
-        OrderField.CATEGORY: dict(Category.objects.values_list("code", "name")),
-        OrderField.AREA: dict(AdminArea.objects.values_list("code", "name")),
+        OrderField.CATEGORY: labels.category_names(),
+        OrderField.AREA: labels.area_names(),
         OrderField.UNIT: units,
         OrderField.ASSIST_UNITS: units,
     }
 
 
-def _fact_text(field: OrderField, value: Any, names: dict[OrderField, dict[str, str]]) -> str:
+def _fact_text(field: OrderField, value: Any, names: dict[OrderField, Mapping[str, Any]]) -> str:
     if value is None or value == "" or value == []:
         return "—"
     named = names.get(field, {})
     if isinstance(value, list | tuple):
-        return "、".join(named.get(str(v), str(v)) for v in value)
+        return "、".join(str(named.get(str(v), v)) for v in value)
     if isinstance(value, str) and value in named:
-        return named[value]
+        return str(named[value])
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return labels.yes_no(value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.4f}" if field is OrderField.COORDINATES else labels.number(value)
     return str(value)
 
 
@@ -213,7 +232,7 @@ def order_timeline(
     return [
         {
             **step,
-            "label": labels.ACTION_NAMES.get(str(step["action"]), step["action"]),
+            "label": labels.label(labels.ACTION_NAMES, step["action"]),
             "evidence": step["seq"] in evidence,
             "files": files.get(step["seq"], []),
         }
@@ -276,7 +295,9 @@ def _uploads(request: HttpRequest, action: Action) -> list[CheckedFile]:
     for upload in uploads:
         if (upload.size or 0) > limit:  # refuse before reading it into memory
             raise lifecycle.GuardFailed(
-                "attachments", f"{upload.name} is over {limit / 1e6:.0f} MB"
+                "attachments",
+                gettext("%(name)s 超过 %(limit)s MB")
+                % {"name": upload.name, "limit": f"{limit / 1e6:.0f}"},
             )
     return attachments_check([(upload.name or "", upload.read()) for upload in uploads])
 
@@ -317,7 +338,7 @@ def order_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         raise Http404("no such action") from None
     if chosen not in ACTIONS or chosen not in allowed_actions(user, order):
         raise Http404("no such action here")
-    schema, service, label = ACTIONS[chosen]
+    schema, service, _label = ACTIONS[chosen]
     payload, errors = parse(schema, request.POST)
     if payload is None:
         return order_detail(request, number, errors={action: errors})
@@ -329,7 +350,7 @@ def order_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     except lifecycle.GuardFailed as exc:
         return order_detail(request, number, errors={action: {exc.field: exc.message}})
     except LifecycleError as exc:
-        messages.error(request, f"{label}: {exc}")
+        messages.error(request, f"{labels.label(labels.ACTION_NAMES, chosen)}: {exc}")
         return redirect("web:order", number=number)
-    messages.success(request, f"{label} ✓")
+    messages.success(request, f"{labels.label(labels.ACTION_NAMES, chosen)} ✓")
     return redirect("web:order", number=number)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from hotline.domain.lifecycle import OPEN_STATES, State
 from hotline.domain.policy import Area
+from hotline.supervision.circulars import circulars_naming
+from hotline.supervision.selectors import rectifications_for
 from hotline.web.access import for_area
 from hotline.web.views.orders import FOLLOW_UP, order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
@@ -19,19 +22,19 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     orders = selectors.restrict_orders(user).order_by("created_at")
     queues = [
-        ("待派单 to dispatch", "state=received", orders.filter(state=State.RECEIVED)),
+        (_("待派单"), "state=received", orders.filter(state=State.RECEIVED)),
         (
-            "退单审核 return requests",
+            _("退单审核"),
             "state=return_review",
             orders.filter(state=State.RETURN_REVIEW),
         ),
         (
-            "办结审核 closure requests",
+            _("办结审核"),
             "state=close_review",
             orders.filter(state=State.CLOSE_REVIEW),
         ),
-        ("延期审核 extension requests", "extension=1", orders.filter(extension_pending=True)),
-        ("待回访 follow-up", "followup=1", orders.filter(**FOLLOW_UP)),
+        (_("延期审核"), "extension=1", orders.filter(extension_pending=True)),
+        (_("待回访"), "followup=1", orders.filter(**FOLLOW_UP)),
     ]
     return render(
         request,
@@ -57,4 +60,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     for row in rows:
         deadline = row["order"].handle_deadline
         row["hours_left"] = working_hours_left(deadline) if deadline else None
-    return render(request, "web/inbox.html", {"rows": rows, "total": orders.count()})
+    named = circulars_naming(unit=user.unit_code)[:5] if user.unit_code else []
+    return render(
+        request,
+        "web/inbox.html",
+        {
+            "rows": rows,
+            "total": orders.count(),
+            "circulars": named,
+            "rectifications": rectifications_for(user=user),
+        },
+    )

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from hotline.accounts.access import SUPERVISING_ROLES
 from hotline.callcenter.models import AgentStateSpan, Call
@@ -21,6 +22,7 @@ from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.export import xlsx_response
 from hotline.web.views.orders import signed_in_user
+from hotline.web.views.units import latest_scorecards
 from hotline.workorders.models import WorkOrder
 
 FINDINGS_PER_PAGE = 50
@@ -53,7 +55,7 @@ def _pauses() -> list[dict[str, Any]]:
     ):
         minutes[agent] += (end - start).total_seconds() / 60
     longest = sorted(minutes.items(), key=lambda item: -item[1])[:15]
-    return [{"agent": a, "minutes": round(m, 1)} for a, m in longest]
+    return [{"agent": labels.user_name(a), "minutes": round(m, 1)} for a, m in longest]
 
 
 def _hotspots() -> dict[str, Any]:
@@ -87,23 +89,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return xlsx_response(
             "findings.xlsx",
-            "线索 findings",
+            gettext("线索"),
             (
-                "检测 detector",
-                "严重度 severity",
-                "工单 order",
-                "单位 unit",
-                "话务员 agent",
-                "证据 evidence",
-                "说明 explanation",
+                gettext("检测项"),
+                gettext("严重度"),
+                gettext("工单"),
+                gettext("单位"),
+                gettext("话务员"),
+                gettext("证据"),
+                gettext("说明"),
             ),
             (
                 (
-                    labels.DETECTORS.get(f["detector"], f["detector"]),
-                    f["severity"],
+                    labels.label(labels.DETECTORS, f["detector"]),
+                    labels.label(labels.SEVERITIES, f["severity"]),
                     f["order"],
-                    f["unit"],
-                    f["agent"],
+                    labels.unit_name(f["unit"]) if f["unit"] else "",
+                    labels.user_name(f["agent"]) if f["agent"] else "",
                     ",".join(map(str, f["evidence"])),
                     f["explanation"],
                 )
@@ -115,14 +117,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     units = report.get("units", [])
     charts = {
         "detectors": [
-            {"name": labels.DETECTORS.get(k, k), "value": v} for k, v in by_detector.items()
+            {"name": labels.label(labels.DETECTORS, k), "value": v} for k, v in by_detector.items()
         ],
         "units": [
-            {"name": u["name"] or u["unit"], "value": u["finding_count"]}
+            {"name": labels.unit_name(u["unit"]), "value": u["finding_count"]}
             for u in sorted(units, key=lambda u: -u["finding_count"])[:15]
         ],
-        "pairs": report.get("pairs", [])[:60],
+        "pairs": [
+            {**p, "from": labels.unit_name(p["from"]), "to": labels.unit_name(p["to"])}
+            for p in report.get("pairs", [])[:60]
+        ],
         "calls": _call_center(),
+        "names": {"connect_rate": gettext("接通率"), "within_15s": gettext("15秒接通率")},
         "pauses": _pauses(),
     }
     return render(
@@ -138,7 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "detector": detector,
             "unit": unit,
             "units": units,
-            "scorecards": report.get("scorecards", [])[-40:],
+            **latest_scorecards(report),
             "cases": case_list(user=signed_in_user(request))[:20],
             "charts": json.dumps(charts, ensure_ascii=False, default=str),
             "hotspots": _hotspots(),

@@ -35,14 +35,18 @@
       })
     }]
   });
+  // Rates as percentages with one decimal; the series' names come translated in the JSON.
+  function pct(r) { return r === null || r === undefined ? null : Math.round(r * 1000) / 10; }
+  var rateNames = data.names || { connect_rate: "接通率", within_15s: "15秒接通率" };
   chart("chart-calls", {
-    tooltip: { trigger: "axis" }, legend: { data: ["接通率", "15秒接通率"] },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v.toFixed(1) + "%"; } },
+    legend: { data: [rateNames.connect_rate, rateNames.within_15s] },
     grid: { left: 40, right: 20, top: 30, bottom: 20 },
     xAxis: { type: "category", data: data.calls.map(function (d) { return d.day; }) },
-    yAxis: { type: "value", min: 0, max: 1 },
+    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     series: [
-      { name: "接通率", type: "line", data: data.calls.map(function (d) { return d.connect_rate; }) },
-      { name: "15秒接通率", type: "line", data: data.calls.map(function (d) { return d.answered_within_15s_rate; }) }
+      { name: rateNames.connect_rate, type: "line", data: data.calls.map(function (d) { return pct(d.connect_rate); }) },
+      { name: rateNames.within_15s, type: "line", data: data.calls.map(function (d) { return pct(d.answered_within_15s_rate); }) }
     ]
   });
   bars("chart-pauses", data.pauses.map(function (p) { return { name: p.agent, value: p.minutes }; }), "#e67e22");
