@@ -6,10 +6,12 @@ and every stream verifying after every step."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils.timezone import localdate
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -21,6 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from hotline import clock
 from hotline.domain.events import replay
 from hotline.domain.lifecycle import RULES, Action, LifecycleError, Role, State, check_transition
 from hotline.domain.supervision.cases import (
@@ -40,32 +43,54 @@ from tests.common.world import World, perform
 
 ACTIONS = [a for a in Action if a is not Action.CREATE]
 CASE_ACTIONS = list(TRANSITIONS)
-SANCTIONS = [{"person": "张某", "unit": "市住建局", "position": "科长", "measure": "诫勉谈话"}]
+SANCTIONS = [{"person": "张某", "unit": "zhujian", "position": "科长", "measure": "诫勉谈话"}]
 CASE_STEPS = {
     CaseAction.ATTACH_ORDER: case_services.case_attach_order,
+    CaseAction.ASSIGN: case_services.case_assign,
     CaseAction.VERIFY: case_services.case_verify,
     CaseAction.RECTIFY: case_services.case_rectify,
+    CaseAction.NOTIFY_RECTIFICATION: case_services.case_notify_rectification,
+    CaseAction.REPORT_RECTIFICATION: case_services.case_report_rectification,
     CaseAction.HOLD_ACCOUNTABLE: case_services.case_hold_accountable,
     CaseAction.CLOSE: case_services.case_close,
 }
 
 
-def case_payload(action: CaseAction, orders: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    """Mostly valid data for a case step, sometimes not, to exercise the refusals too."""
-    text = st.sampled_from(["情况属实", "已整改", "已办结", ""])  # three valid to one
+def case_payload(
+    action: CaseAction, orders: list[str], *, valid: bool
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid data for a case step, or (``valid`` False) data that is sometimes wrong, to
+    exercise the refusals too."""
+
+    def one_of(good: Any, *bad: Any) -> st.SearchStrategy[Any]:
+        return st.just(good) if valid else st.sampled_from([good, good, good, *bad])
+
+    text = one_of("情况属实", "")
     match action:
         case CaseAction.ATTACH_ORDER:
-            return st.fixed_dictionaries({"order": st.sampled_from([*orders, "no-such-order"])})
+            return st.fixed_dictionaries({"order": st.sampled_from(orders) if valid else
+                                          st.sampled_from([*orders, "no-such-order"])})  # fmt: skip
         case CaseAction.VERIFY:
             confirmed = st.sampled_from([True, True, False])
             return st.fixed_dictionaries({"confirmed": confirmed, "note": text})
         case CaseAction.RECTIFY:
             return st.fixed_dictionaries({"note": text})
+        case CaseAction.ASSIGN:
+            return st.fixed_dictionaries({"assignee": one_of("supervisor", "admin", "agent", "")})
+        case CaseAction.NOTIFY_RECTIFICATION:
+            today = localdate(clock.now())
+            return st.fixed_dictionaries(
+                {
+                    "unit": one_of("zhujian", "chengguan"),
+                    "deadline": one_of(today + timedelta(days=10), today, today - timedelta(1)),
+                    "requirements": text,
+                }
+            )
+        case CaseAction.REPORT_RECTIFICATION:
+            return st.fixed_dictionaries({"report": text})
         case CaseAction.HOLD_ACCOUNTABLE:
             bad = [{"person": "", "measure": "罚款"}]
-            return st.fixed_dictionaries(
-                {"sanctions": st.sampled_from([SANCTIONS, SANCTIONS, SANCTIONS, [], bad])}
-            )
+            return st.fixed_dictionaries({"sanctions": one_of(SANCTIONS, [], bad)})
         case _:
             return st.fixed_dictionaries({"conclusion": text})
 
@@ -216,7 +241,9 @@ class CaseMachine(RuleBasedStateMachine):
         finding = {"order": order, "detector": "bounce", "evidence": [1]}
         count = SupervisionCase.objects.count()
         try:
-            case = case_services.case_open(actor=actor, title="推诿扯皮", findings=[finding])
+            case = case_services.case_open(
+                actor=actor, title="推诿扯皮", units=["zhujian"], findings=[finding]
+            )
         except (CaseError, LifecycleError):
             assert SupervisionCase.objects.count() == count
             return
@@ -226,16 +253,24 @@ class CaseMachine(RuleBasedStateMachine):
         CaseMachine.states_seen.add(CaseState(case.state))
 
     @precondition(lambda self: bool(self.cases))
-    @rule(data=st.data(), any_action=st.booleans(), by_supervisor=st.booleans())
+    # Three steps in four are ones the state allows, so that eight actions still reach every
+    # state within the examples; the fourth may be any action, to exercise the refusals.
+    @rule(
+        data=st.data(),
+        any_action=st.sampled_from([False, False, False, True]),
+        by_supervisor=st.sampled_from([True, True, False]),
+    )
     def case_step(self, data: Any, any_action: bool, by_supervisor: bool) -> None:
         number = data.draw(st.sampled_from(self.cases))
         state = CaseState(SupervisionCase.objects.get(number=number).state)
         legal = [a for a in CASE_ACTIONS if state in TRANSITIONS[a][0]]
         action = data.draw(st.sampled_from(CASE_ACTIONS if any_action or not legal else legal))
-        actor = self.world.supervisor
+        # 整改报告 is the unit lead's step; every other one the supervisor's.
+        rightful = CaseAction.REPORT_RECTIFICATION
+        actor = self.world.lead_a if action is rightful else self.world.supervisor
         if not by_supervisor:
             actor = self.world.by_role(data.draw(st.sampled_from(list(Role))), "a")
-        payload = data.draw(case_payload(action, self.numbers))
+        payload = data.draw(case_payload(action, self.numbers, valid=not any_action))
         before = case_state(number)
         self.touched_case = number
         try:
@@ -244,7 +279,10 @@ class CaseMachine(RuleBasedStateMachine):
             assert case_state(number) == before  # a refused step leaves no trace
             return
         after = case_state(number)
-        assert actor.hotline_role in {Role.SUPERVISOR, Role.ADMIN}
+        if action is rightful:
+            assert actor.hotline_role is Role.UNIT_LEAD and actor.unit_code == "zhujian"
+        else:
+            assert actor.hotline_role in {Role.SUPERVISOR, Role.ADMIN}
         assert state in TRANSITIONS[action][0]
         if action is not CaseAction.ATTACH_ORDER or after != before:
             assert after[1] == before[1] + 1
@@ -281,9 +319,9 @@ def test_random_case_steps_keep_the_invariants(world: World) -> None:
     run_state_machine_as_test(
         CaseMachine,
         settings=settings(
-            max_examples=30,
+            max_examples=50,
             derandomize=True,
-            stateful_step_count=20,
+            stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),

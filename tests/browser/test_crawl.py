@@ -42,10 +42,12 @@ ENGLISH_ROLE = "supervisor"  # sees the most pages
 def demo_city(live_server: object, transactional_db: None) -> Iterator[None]:
     """The demo city, committed, for the live server (the event guard is lifted for the flush
     at the end and put back after it, as tests/browser/conftest.py does)."""
-    build_demo(orders=DEMO_ORDERS, out=io.StringIO())
-    yield
-    remove_event_guard(connection)
-    post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)
+    try:
+        build_demo(orders=DEMO_ORDERS, out=io.StringIO())
+        yield
+    finally:  # even when the build failed: the flush that follows needs the guard lifted
+        remove_event_guard(connection)
+        post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)
 
 
 def _english_exists() -> bool:
