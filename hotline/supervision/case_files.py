@@ -3,7 +3,6 @@ work orders' attachment mechanism (:mod:`hotline.workorders.attachments`), store
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
@@ -13,7 +12,7 @@ from django.core.files.base import ContentFile
 from hotline import clock
 from hotline.eventstore.streams import Broken
 from hotline.supervision.models import CaseAttachment, CaseEvent, SupervisionCase
-from hotline.workorders.attachments import READ_CHUNK, CheckedFile, sealed_entry
+from hotline.workorders.attachments import CheckedFile, sealed_entry, stored_file_digest
 
 
 def case_files_store(
@@ -57,7 +56,7 @@ def case_files_verify() -> tuple[int, Broken | None]:
         number = row.case.number
         if entry not in sealed.get(key, ("", []))[1]:
             return checked, Broken("case", number, row.seq, f"file {row.name} was not sealed")
-        found = _digest(row)
+        found = stored_file_digest(row)
         if found is None:
             return checked, Broken("case", number, row.seq, f"file {row.name} is missing")
         if found != row.sha256:
@@ -69,15 +68,3 @@ def case_files_verify() -> tuple[int, Broken | None]:
             reason = f"the event sealed {len(entries)} file(s) but {stored.get(key, 0)} are stored"
             return checked, Broken("case", number, key[1], reason)
     return checked, None
-
-
-def _digest(row: CaseAttachment) -> str | None:
-    """SHA-256 of the stored file, or None when it is gone."""
-    digest = hashlib.sha256()
-    try:
-        with row.file.open("rb") as handle:
-            while chunk := handle.read(READ_CHUNK):
-                digest.update(chunk)
-    except (FileNotFoundError, ValueError):
-        return None
-    return digest.hexdigest()

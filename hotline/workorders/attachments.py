@@ -126,11 +126,11 @@ def attachments_store(
 # -- verification ------------------------------------------------------------------------------
 
 
-def _file_digest(attachment: Attachment) -> str | None:
-    """SHA-256 of the stored file, or None when it is gone."""
+def stored_file_digest(stored: Any) -> str | None:
+    """SHA-256 of a stored file (a row with a ``file`` field), or None when it is gone."""
     digest = hashlib.sha256()
     try:
-        with attachment.file.open("rb") as handle:
+        with stored.file.open("rb") as handle:
             while chunk := handle.read(READ_CHUNK):
                 digest.update(chunk)
     except (FileNotFoundError, ValueError):
@@ -191,7 +191,7 @@ def _attachment_broken(
     if entries is not None and record not in entries:
         reason = f"attachment {attachment.name} does not match what its event sealed"
         return Broken("order", number, seq, reason)
-    found = _file_digest(attachment)
+    found = stored_file_digest(attachment)
     if found is None:
         reason = f"attachment {attachment.name} is missing on disk ({attachment.file.name})"
         return Broken("order", number, seq, reason)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -26,3 +28,17 @@ def browser_world(live_server: object, transactional_db: None) -> Iterator[World
     yield build_world()
     remove_event_guard(connection)
     post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)
+
+
+@contextmanager
+def demo_city_built(orders: int) -> Iterator[None]:
+    """The demo city of ``orders`` orders, committed, for a live server; the event guard is
+    lifted afterwards for the flush (even when the build failed) and put back after it."""
+    from hotline.demo.seed import build_demo
+
+    try:
+        build_demo(orders=orders, out=io.StringIO())
+        yield
+    finally:
+        remove_event_guard(connection)
+        post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)

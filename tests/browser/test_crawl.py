@@ -10,7 +10,6 @@ together, one line each: role, URL, problem, excerpt.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,13 +17,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.db.models.signals import post_migrate
 
 from hotline.demo.reference import DEMO_PASSWORD
-from hotline.demo.seed import LOGINS, build_demo
-from hotline.eventstore.guard import remove_event_guard
-from tests.browser.conftest import REINSTALL, _reinstall
+from hotline.demo.seed import LOGINS
+from tests.browser.conftest import demo_city_built
 from tests.common import crawl
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or ""
@@ -42,12 +38,8 @@ ENGLISH_ROLE = "supervisor"  # sees the most pages
 def demo_city(live_server: object, transactional_db: None) -> Iterator[None]:
     """The demo city, committed, for the live server (the event guard is lifted for the flush
     at the end and put back after it, as tests/browser/conftest.py does)."""
-    try:
-        build_demo(orders=DEMO_ORDERS, out=io.StringIO())
+    with demo_city_built(DEMO_ORDERS):
         yield
-    finally:  # even when the build failed: the flush that follows needs the guard lifted
-        remove_event_guard(connection)
-        post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)
 
 
 def _english_exists() -> bool:

@@ -4,7 +4,6 @@ without contacting the citizen) rank in the bottom three of the quarter."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,16 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.models.signals import post_migrate
 from django.utils.timezone import localdate
 
 from hotline.demo.city import BUREAUS
 from hotline.demo.history import CULPRITS
 from hotline.demo.reference import DEMO_PASSWORD
-from hotline.demo.seed import build_demo
-from hotline.eventstore.guard import remove_event_guard
-from tests.browser.conftest import REINSTALL, _reinstall
+from tests.browser.conftest import demo_city_built
 from tests.common import crawl
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or ""
@@ -37,12 +32,8 @@ QUARTER_DAYS_NEEDED = 45
 
 @pytest.fixture
 def demo_city(live_server: object, transactional_db: None) -> Iterator[None]:
-    try:
-        build_demo(orders=DEMO_ORDERS, out=io.StringIO())
+    with demo_city_built(DEMO_ORDERS):
         yield
-    finally:  # even when the build failed: the flush that follows needs the guard lifted
-        remove_event_guard(connection)
-        post_migrate.connect(_reinstall, weak=False, dispatch_uid=REINSTALL)
 
 
 def quarter_read(today: date) -> date:
