@@ -383,7 +383,7 @@ def test_dashboard_call_chart_follows_the_kpi_definitions(world: World) -> None:
         Call.objects.create(
             call_id=f"c{n}", source=source, outcome=outcome, entered_at=at, wait_seconds=wait
         )
-    (day,) = _call_center()
+    (day,) = _call_center(world.supervisor)
     assert (day["offered"], day["answered"], day["answered_within_15s"]) == (3, 2, 1)
     assert day["connect_rate"] == pytest.approx(2 / 3)
     assert day["answered_within_15s_rate"] == pytest.approx(0.5)

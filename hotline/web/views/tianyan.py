@@ -8,15 +8,16 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.timezone import localdate
 from django.utils.translation import gettext
 
 from hotline.accounts.access import SUPERVISING_ROLES
+from hotline.accounts.models import User
 from hotline.callcenter.models import AgentStateSpan, Call
-from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
+from hotline.callcenter.selectors import period_kpis
 from hotline.supervision.selectors import case_list, supervision_report_cached
 from hotline.web import labels
 from hotline.web.access import for_roles
@@ -28,24 +29,15 @@ from hotline.workorders.models import WorkOrder
 FINDINGS_PER_PAGE = 50
 
 
-def _call_center() -> list[dict[str, Any]]:
-    """接通率 and 15秒接通率 per day of the stored calls, by the call-center KPI definitions."""
-    answered = Q(outcome="answered")
-    days = (
-        Call.objects.exclude(entered_at=None)
-        .annotate(day=TruncDate("entered_at"))
-        .values("day")
-        .annotate(
-            offered=Count("id", filter=Q(outcome__in=["answered", "abandoned"])),
-            answered=Count("id", filter=answered),
-            abandoned=Count("id", filter=Q(outcome="abandoned")),
-            answered_within_15s=Count(
-                "id", filter=answered & Q(wait_seconds__lte=ANSWER_TARGET_SECONDS)
-            ),
-        )
-        .order_by("day")
-    )
-    return [call_rates({**d, "day": d["day"].isoformat()}) for d in days]
+def _call_center(user: User) -> list[dict[str, Any]]:
+    """接通率 and 15秒接通率 per day with offered calls: the director's figures
+    (:func:`hotline.callcenter.selectors.period_kpis`), one definition and one cache."""
+    span = Call.objects.aggregate(first=Min("entered_at"), last=Max("entered_at"))
+    if span["first"] is None:
+        return []
+    since, until = localdate(span["first"]), localdate(span["last"])
+    figures = period_kpis(user=user, since=since, until=until) or {"rows": []}
+    return [row for row in figures["rows"] if row["offered"]]
 
 
 def _pauses() -> list[dict[str, Any]]:
@@ -127,7 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {**p, "from": labels.unit_name(p["from"]), "to": labels.unit_name(p["to"])}
             for p in report.get("pairs", [])[:60]
         ],
-        "calls": _call_center(),
+        "calls": _call_center(signed_in_user(request)),
         "names": {"connect_rate": gettext("接通率"), "within_15s": gettext("15秒接通率")},
         "pauses": _pauses(),
     }
