@@ -461,3 +461,35 @@ CASE_STATES = {
     "accountability": _("问责"),
     "closed": _("已办结"),
 }
+# Supervision case steps (hotline.domain.supervision.cases.CaseAction) by their name.
+CASE_ACTIONS = {
+    "open": _("立线索"),
+    "attach_order": _("添加工单"),
+    "assign": _("分派承办"),
+    "verify": _("核实"),
+    "rectify": _("整改"),
+    "notify_rectification": _("整改通知"),
+    "report_rectification": _("整改报告"),
+    "hold_accountable": _("问责"),
+    "close": _("办结"),
+}
+# The keys of a case event's data, as the case timeline labels them.
+CASE_DATA_FIELDS = {
+    "title": _("标题"),
+    "units": _("涉及单位"),
+    "order": _("工单"),
+    "detector": _("检测项"),
+    "explanation": _("说明"),
+    "evidence": _("证据"),
+    "assignee": _("承办人"),
+    "confirmed": _("问题属实"),
+    "note": _("说明"),
+    "unit": _("单位"),
+    "deadline": _("整改期限"),
+    "requirements": _("整改要求"),
+    "report": _("整改报告"),
+    "late": _("逾期报告"),
+    "sanctions": _("问责人员"),
+    "conclusion": _("办结结论"),
+    "attachments": _("附件"),
+}

@@ -45,46 +45,12 @@ SANCTION_ROWS = 3
 
 # The steps a supervisor takes on the case page, in the order the page offers them.
 STEPS: dict[str, Any] = {
-    "assign": gettext_lazy("分派承办"),
-    "attach_order": gettext_lazy("添加工单"),
-    "verify": gettext_lazy("核实"),
-    "notify_rectification": gettext_lazy("整改通知"),
-    "hold_accountable": gettext_lazy("问责"),
-    "close": gettext_lazy("办结"),
-}
-ACTIONS = {
-    "open": gettext_lazy("立线索"),
-    "attach_order": gettext_lazy("添加工单"),
-    "assign": gettext_lazy("分派承办"),
-    "verify": gettext_lazy("核实"),
-    "rectify": gettext_lazy("整改"),
-    "notify_rectification": gettext_lazy("整改通知"),
-    "report_rectification": gettext_lazy("整改报告"),
-    "hold_accountable": gettext_lazy("问责"),
-    "close": gettext_lazy("办结"),
-}
-# The keys of a case event's data, as the timeline labels them.
-DATA_LABELS = {
-    "title": gettext_lazy("标题"),
-    "units": gettext_lazy("涉及单位"),
-    "order": gettext_lazy("工单"),
-    "detector": gettext_lazy("检测项"),
-    "explanation": gettext_lazy("说明"),
-    "evidence": gettext_lazy("证据"),
-    "assignee": gettext_lazy("承办人"),
-    "confirmed": gettext_lazy("问题属实"),
-    "note": gettext_lazy("说明"),
-    "unit": gettext_lazy("单位"),
-    "deadline": gettext_lazy("整改期限"),
-    "requirements": gettext_lazy("整改要求"),
-    "report": gettext_lazy("整改报告"),
-    "late": gettext_lazy("逾期报告"),
-    "sanctions": gettext_lazy("问责人员"),
-    "conclusion": gettext_lazy("办结结论"),
-    "attachments": gettext_lazy("附件"),
-}
+    step: labels.CASE_ACTIONS[step]
+    for step in ("assign", "attach_order", "verify", "notify_rectification", "hold_accountable",
+                 "close")
+}  # fmt: skip
 FIELD_LABELS = {
-    **DATA_LABELS,
+    **labels.CASE_DATA_FIELDS,
     "case": gettext_lazy("线索"),
     "action": gettext_lazy("步骤"),
     "orders": gettext_lazy("工单号"),
@@ -315,13 +281,14 @@ def _timeline(case: SupervisionCase) -> list[dict[str, Any]]:
                 text = [_sanction_line(v) for v in value if isinstance(v, dict)]
             else:
                 text = [_value(key, value)]
-            lines.append({"key": key, "label": DATA_LABELS.get(key, key), "lines": text})
+            label = labels.CASE_DATA_FIELDS.get(key, key)
+            lines.append({"key": key, "label": label, "lines": text})
         rows.append(
             {
                 "seq": event.seq,
                 "at": event.at,
                 "actor": _person(event.actor),
-                "label": ACTIONS.get(event.action, event.action),
+                "label": labels.CASE_ACTIONS.get(event.action, event.action),
                 "data": lines,
                 "files": files.get(event.seq, []),
                 "hash": event.hash,
