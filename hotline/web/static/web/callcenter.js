@@ -5,13 +5,7 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
-  function chart(id, option) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) { return; }
-    var c = echarts.init(el);
-    c.setOption(option);
-    window.addEventListener("resize", function () { c.resize(); });
-  }
+  var chart = window.hotlineChart;
   function percent(value) { return value == null ? "—" : value.toFixed(1) + "%"; }
   // Calls as bars, 接通率 and 15秒接通率 as lines against the GB/T 33358-2016 targets.
   function kpiChart(id, part, names, targets) {

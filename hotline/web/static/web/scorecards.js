@@ -1,12 +1,6 @@
 // 考核 charts from the JSON the page embeds; ECharts is vendored (static/vendor).
 (function () {
-  function chart(id, option) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) { return; }
-    var c = echarts.init(el);
-    c.setOption(option);
-    window.addEventListener("resize", function () { c.resize(); });
-  }
+  var chart = window.hotlineChart;
   var all = document.getElementById("score-chart");
   if (all) {
     var rows = JSON.parse(all.textContent);

@@ -1,13 +1,7 @@
 // 天眼 charts from the JSON the page embeds; ECharts is vendored (static/vendor).
 (function () {
   var data = JSON.parse(document.getElementById("charts").textContent);
-  function chart(id, option) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) { return; }
-    var c = echarts.init(el);
-    c.setOption(option);
-    window.addEventListener("resize", function () { c.resize(); });
-  }
+  var chart = window.hotlineChart;
   function bars(id, items, color) {
     chart(id, {
       grid: { left: 130, right: 20, top: 10, bottom: 20 },
