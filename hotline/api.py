@@ -14,6 +14,7 @@ from hotline.callcenter.api import router as callcenter_router
 from hotline.dispatch.api import router as dispatch_router
 from hotline.domain.lifecycle import GuardFailed, LifecycleError
 from hotline.supervision.api import router as supervision_router
+from hotline.supervision.liaison_api import router as liaison_router
 from hotline.workorders.api import router as workorders_router
 
 
@@ -39,6 +40,7 @@ api = NinjaAPI(
 api.add_router("/", workorders_router)
 api.add_router("/", callcenter_router)
 api.add_router("/", supervision_router)
+api.add_router("/", liaison_router)
 api.add_router("/", dispatch_router)
 
 STATUS = {"conflict": 409, "forbidden": 403, "invalid": 422, "not_found": 404}

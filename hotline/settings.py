@@ -292,14 +292,25 @@ HOTLINE_OPEN311 = {
     "key_service": "API keys are issued by the hotline center's administrators "
     "(admin: Open311 API keys)",
 }
+# 回访: due within this many working days of a unit's closure (the end of the Nth working day
+# after the closing day); an unanswered call leaves the order on the worklist, up to ATTEMPTS
+# calls. See hotline.domain.follow_ups and docs/design.md.
+HOTLINE_FOLLOW_UP_WORKING_DAYS = int(os.environ.get("HOTLINE_FOLLOW_UP_WORKING_DAYS", "2"))
+HOTLINE_FOLLOW_UP_ATTEMPTS = int(os.environ.get("HOTLINE_FOLLOW_UP_ATTEMPTS", "3"))
 # Order detectors (天眼): thresholds per detector code; empty means the documented defaults.
-HOTLINE_SUPERVISION: dict[str, dict[str, float]] = {
+HOTLINE_SUPERVISION: dict[str, dict[str, float | str]] = {
     "bounce": {"min_returns": 5, "max_units": 6},
     "rejected_close": {"min_rejections": 2},
     "stalled": {"working_days": 5},
     "repeat_request": {"within_days": 30},
     "boilerplate_reply": {"min_orders": 5, "min_characters": 6},
     "unsatisfied_after_close": {"max_bad_score": 2},
+    # 回访超时 is the center's own lapse: charged to the center unit, never to a handling unit.
+    "overdue_follow_up": {
+        "working_days": HOTLINE_FOLLOW_UP_WORKING_DAYS,
+        "attempts": HOTLINE_FOLLOW_UP_ATTEMPTS,
+        "center_unit": HOTLINE_CENTER_UNIT,
+    },
 }
 # Agent detectors (话务监督): thresholds for long_busy (长时间置忙) and away_from_post (脱岗).
 HOTLINE_CALLCENTER = {
@@ -311,6 +322,8 @@ HOTLINE_CALLCENTER = {
     },
     "away_from_post": {"absent_minutes": 20.0, "grace_minutes": 5.0, "unreachable_rings": 3},
 }
+# 未接来电回拨: hours after an abandoned call within which it should be called back.
+HOTLINE_CALLBACK_WINDOW_HOURS = float(os.environ.get("HOTLINE_CALLBACK_WINDOW_HOURS", "24"))
 
 # Smart dispatch (智能派单): the classifier the API serves, and the duplicate search window.
 HOTLINE_DISPATCH: dict[str, str | float] = {

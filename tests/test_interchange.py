@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from hotline.domain.lifecycle import Action, State
+from hotline.domain.lifecycle import UNIT_REVIEW_STATES, Action, State
 from hotline.eventstore.guard import remove_event_guard
 from hotline.workorders.interchange import events_export, events_import, events_verify
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
@@ -19,8 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _populate(world: World) -> None:
-    for state in State:
+    # The unit-review walks switch unit a's review on: they come last, and it goes off again.
+    for state in sorted(State, key=lambda state: state in UNIT_REVIEW_STATES):
         world.walk(world.create(), state)
+    world.review_on(required=False)
     order = world.walk(world.create(), State.HANDLING)
     perform(world, Action.REQUEST_RETURN, order, world.handler_a)
     perform(world, Action.REJECT_RETURN, order, world.dispatcher)

@@ -6,7 +6,9 @@ import pytest
 
 from hotline.domain.events import replay
 from hotline.domain.lifecycle import (
+    ASSISTING_ACTIONS,
     RULES,
+    UNIT_REVIEW_STATES,
     Action,
     GuardFailed,
     IllegalTransition,
@@ -37,13 +39,24 @@ ILLEGAL = [
 
 def _order_in(world: World, state: State, action: Action) -> WorkOrder:
     creator = world.citizen if action is Action.RATE else world.agent
-    order = world.walk(world.create(actor=creator, channel="web"), state)
+    # 协办意见 is written by an assisting unit: unit b assists these orders.
+    assist = (world.unit_b,) if action is Action.ASSIST_OPINION else ()
+    # The liaison reads unit a's orders and those of the street 和平里.
+    area = "hepingli" if action is Action.MARK_KEY else ""
+    order = world.create(actor=creator, channel="web", area=area)
+    order = world.walk(order, state, assist=assist)
     if action in {Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION} and state is State.HANDLING:
         perform(world, Action.REQUEST_EXTENSION, order, world.handler_a)
+    if action in {Action.SUBMIT_RETURN, Action.SUBMIT_CLOSE}:
+        world.review_on()
     return WorkOrder.objects.get(pk=order.pk)
 
 
-def _allowed_actor(world: World, action: Action) -> object:
+def _allowed_actor(world: World, action: Action, state: State | None = None) -> object:
+    if action is Action.ASSIST_OPINION:
+        return world.handler_b
+    if state in UNIT_REVIEW_STATES and Role.UNIT_LEAD in RULES[action].roles:  # the lead reviews
+        return world.lead_a
     role = sorted(RULES[action].roles)[0]
     return world.by_role(Role(role))
 
@@ -54,7 +67,8 @@ def test_legal_transition_moves_state_and_appends_one_event(
 ) -> None:
     order = _order_in(world, source, action)
     before = order.events.count()
-    updated = perform(world, action, order, _allowed_actor(world, action))  # type: ignore[arg-type]
+    actor = _allowed_actor(world, action, source)
+    updated = perform(world, action, order, actor)  # type: ignore[arg-type]
     target = RULES[action].target or source
     assert updated.state == target
     assert order.events.count() == before + 1
@@ -97,7 +111,11 @@ def test_wrong_role_is_refused(world: World, action: Action, role: Role) -> None
     assert WorkOrder.objects.get(pk=order.pk).version == order.version
 
 
-UNIT_ACTIONS = [a for a, r in RULES.items() if r.unit_bound]
+UNIT_ACTIONS = [
+    a
+    for a, r in RULES.items()
+    if r.unit_bound and Role.HANDLER in r.roles and a not in ASSISTING_ACTIONS
+]
 
 
 @pytest.mark.parametrize("action", UNIT_ACTIONS, ids=str)
@@ -105,6 +123,14 @@ def test_handler_of_another_unit_is_refused(world: World, action: Action) -> Non
     order = _order_in(world, sorted(RULES[action].sources)[0], action)
     with pytest.raises(NotAllowed, match="not with unit"):
         perform(world, action, order, world.handler_b)
+
+
+@pytest.mark.parametrize("action", sorted(ASSISTING_ACTIONS), ids=str)
+def test_only_an_assisting_unit_writes_its_part(world: World, action: Action) -> None:
+    order = _order_in(world, State.HANDLING, action)  # unit a leads, unit b assists
+    with pytest.raises(NotAllowed, match="does not assist"):
+        perform(world, action, order, world.lead_a)
+    assert perform(world, action, order, world.handler_b).events.count() == order.version + 1
 
 
 def test_unit_lead_may_act_for_own_unit(world: World) -> None:

@@ -1,6 +1,7 @@
 """``hotline token USER``: issue an API bearer token (it expires after HOTLINE_TOKEN_DAYS);
 ``hotline token USER --revoke``: revoke the user's tokens (those named ``--name`` only, when
-given). Thin: parse, call, print."""
+given); ``hotline units review CODE --on/--off``: switch a unit's 单位审核 (history kept).
+Thin: parse, call, print."""
 
 from __future__ import annotations
 
@@ -22,6 +23,21 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="revoke the user's tokens instead: all of them, or those called --name",
     )
     p.set_defaults(func=cmd_token)
+
+    units = sub.add_parser("units", parents=[common], help="handling units' settings")
+    unit_sub = units.add_subparsers(dest="units_command", required=True)
+    q = unit_sub.add_parser(
+        "review",
+        parents=[common],
+        help="单位审核: show, or switch on/off, whether a unit's lead reviews its handlers' "
+        "return and closure requests before the center sees them",
+    )
+    q.add_argument("code", nargs="?", help="the unit's code (none: list the units that review)")
+    switch = q.add_mutually_exclusive_group()
+    switch.add_argument("--on", dest="required", action="store_const", const=True)
+    switch.add_argument("--off", dest="required", action="store_const", const=False)
+    q.add_argument("--by", default="cli", help="who made the change (kept in its history)")
+    q.set_defaults(func=cmd_units_review)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -46,4 +62,34 @@ def cmd_token(args: argparse.Namespace) -> int:
     token, raw = ApiToken.issue(user=user, name=args.name or "cli")
     print(raw)
     print(f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
+    return 0
+
+
+def cmd_units_review(args: argparse.Namespace) -> int:
+    from django.utils.timezone import localtime
+
+    from hotline.accounts.models import Unit
+    from hotline.accounts.unit_review import unit_review_periods, unit_review_set
+
+    if problem := database_problem():
+        return fail(problem)
+    if args.code is None:
+        if args.required is not None:
+            return fail("--on/--off need a unit code")
+        for code, spans in sorted(unit_review_periods().items()):
+            since, until = spans[-1]
+            if until is None:
+                print(f"{code}\treviews since {localtime(since):%Y-%m-%d %H:%M}")
+        return 0
+    unit = Unit.objects.filter(code=args.code).first()
+    if unit is None:
+        return fail(f"no unit {args.code!r}")
+    if args.required is not None:
+        unit_review_set(actor=args.by, unit=unit.code, required=args.required)
+    history = list(unit.review_settings.order_by("since", "id"))
+    state = "on" if history and history[-1].required else "off"
+    print(f"{unit.code} ({unit.name}): unit review {state}")
+    for row in history:
+        when, state = localtime(row.since), "on" if row.required else "off"
+        print(f"  {when:%Y-%m-%d %H:%M}  {state}  by {row.set_by}")
     return 0

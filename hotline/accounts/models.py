@@ -115,3 +115,39 @@ _tokens: Cache[str, tuple[User, datetime]] = Cache(
 
 def forget_tokens() -> None:
     _tokens.reset()
+
+
+class UnitReviewSetting(models.Model):
+    """单位审核: whether a unit's lead reviews its handlers' return and closure requests before
+    they reach the center. Each change is a new row, so the detectors know when review applied."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="review_settings")
+    required = models.BooleanField()
+    since = models.DateTimeField()
+    set_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["unit", "since", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} review={'on' if self.required else 'off'} since {self.since}"
+
+
+class LiaisonScope(models.Model):
+    """联络员 assignment: a liaison officer reads the orders of these units or areas."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="liaison_scopes")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT)
+    area = models.CharField(max_length=64, blank=True)  # 行政区划 code (reference.Area)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(unit__isnull=False) & models.Q(area=""))
+                | (models.Q(unit__isnull=True) & ~models.Q(area="")),
+                name="liaison_scope_unit_or_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.unit.code if self.unit else self.area}"

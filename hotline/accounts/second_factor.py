@@ -21,12 +21,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hotline.accounts.models import User
 from hotline.domain.lifecycle import Role
 
-REQUIRED_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+REQUIRED_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.LIAISON})
 RECOVERY_CODES = 10
 APP_DEVICE = "authenticator app"
 RECOVERY_DEVICE = "recovery codes"
-# The demo city's supervisor and admin share this TOTP secret (base32 JBSWY3DPEHPK3PXP), printed
-# by `hotline demo` and shown, with the current code, on the demo's code page.
+# The demo city's supervisor, admin and liaison share this TOTP secret (base32
+# JBSWY3DPEHPK3PXP), printed by `hotline demo` and shown, with the current code, on the demo's
+# code page.
 DEMO_KEY_HEX = "48656c6c6f21deadbeef"
 
 

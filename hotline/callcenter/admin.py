@@ -11,10 +11,19 @@ class CallLogImportAdmin(admin.ModelAdmin):
 
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
-    list_display = ("call_id", "queue", "outcome", "entered_at", "wait_seconds", "agent")
-    list_filter = ("outcome", "queue")
+    list_display = (
+        "call_id",
+        "direction",
+        "queue",
+        "outcome",
+        "entered_at",
+        "wait_seconds",
+        "agent",
+    )
+    list_filter = ("direction", "outcome", "queue")
     search_fields = ("call_id", "agent")
-    exclude = ("caller",)  # 个人信息: the caller's number stays out of the admin
+    # 个人信息: the caller's number (and its matching key) stays out of the admin.
+    exclude = ("caller", "caller_key")
 
 
 @admin.register(AgentStateSpan)

@@ -36,6 +36,11 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     source.add_argument("--cdr", type=Path, metavar="FILE")
     p.add_argument("--interval", default="30m", help="15m, 30m or 60m (default 30m)")
     p.add_argument("--shifts", type=Path, help="shift schedule CSV for away_from_post")
+    p.add_argument(
+        "--callback-window",
+        default="24h",
+        help="回拨 window after an abandoned call: 90m, 24h, 2d (default 24h)",
+    )
     _target_options(p)
     p.add_argument("--json", type=Path, required=True, metavar="OUT")
     p.set_defaults(func=cmd_kpi)
@@ -117,6 +122,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
     from hotline.callcenter.services import agent_findings
     from hotline.domain import callcenter
+    from hotline.domain.callcenter.callbacks import parse_window
     from hotline.domain.callcenter.kpi import kpi_report
     from hotline.domain.callcenter.shifts import read_shifts
 
@@ -127,6 +133,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             target_seconds=args.target_seconds,
             service_level=args.service_level,
             shrinkage=args.shrinkage,
+            callback_window_minutes=parse_window(args.callback_window),
         )
         shifts = read_shifts(args.shifts) if args.shifts else None
         fmt, path = ("queue_log", args.queue_log) if args.queue_log else ("cdr", args.cdr)
@@ -134,9 +141,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     except InputError as exc:
         return fail(str(exc))
     report = kpi_report(log, options, order_call_ids=_order_call_ids())
-    findings = agent_findings(log, shifts)
+    findings = agent_findings(log, shifts, callback_window_minutes=options.callback_window_minutes)
     report["findings"] = [finding.as_dict() for finding in findings]
-    report["detectors_run"] = ["long_busy"] + (["away_from_post"] if shifts else [])
+    report["detectors_run"] = (
+        ["long_busy"] + (["away_from_post"] if shifts else []) + ["missed_callback"]
+    )
     write_json(args.json, report)
     _print_malformed(report["input"])
     _print_summary(report, args.json)
@@ -179,6 +188,14 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
     console.print(table)
     for key in ("offered", "connect_rate", "answered_within_15s_rate", "abandonment_rate"):
         console.print(f"  {report['definitions'][key]}", highlight=False)
+    back = report["callbacks"]
+    console.print(
+        f"回拨 callbacks: {back['abandoned_with_number']} abandoned with a number, "
+        f"{back['called_back']} called back ({back['called_back_reached']} reached), "
+        f"{back['called_again']} called again, {back['not_called_back']} not called back; "
+        f"rate {_percent(back['callback_rate'])}",
+        highlight=False,
+    )
     console.print(
         f"{len(report['intervals'])} intervals, {len(report['agents'])} agents, "
         f"{len(report['findings'])} findings → {out}"

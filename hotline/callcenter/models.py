@@ -28,10 +28,25 @@ class CallLogImport(models.Model):
 
 
 class Call(models.Model):
-    """A citizen's call as the queue saw it (来电)."""
+    """A citizen's call as the queue saw it (来电, ``direction`` in), or a call out to a citizen
+    (回拨, ``direction`` out: ``caller`` is the number dialled, ``outcome`` answered / no_answer /
+    busy / failed, ``entered_at`` when dialling started). Every inbound figure filters
+    ``direction="in"``."""
+
+    IN, OUT = "in", "out"
+    DIRECTIONS = [(IN, "来电 inbound"), (OUT, "回拨 outbound")]
 
     call_id = models.CharField(max_length=64, unique=True)
-    source = models.ForeignKey(CallLogImport, on_delete=models.PROTECT, related_name="calls")
+    direction = models.CharField(max_length=3, choices=DIRECTIONS, default=IN, db_index=True)
+    # The caller's number as matched (hotline.domain.callcenter.callbacks.phone_key).
+    caller_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # For a callback recorded on the agents' worklist: the abandoned call it answers.
+    callback_of = models.CharField(max_length=64, blank=True, db_index=True)
+    note = models.CharField(max_length=500, blank=True)
+    # Blank for a callback recorded on the web (no file).
+    source = models.ForeignKey(
+        CallLogImport, on_delete=models.PROTECT, related_name="calls", null=True, blank=True
+    )
     queue = models.CharField(max_length=64, blank=True)
     caller = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=16, db_index=True)

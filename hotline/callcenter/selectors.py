@@ -6,7 +6,9 @@ from collections.abc import Hashable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, Count, Max, Q, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import Avg, Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hotline import clock
@@ -23,6 +25,7 @@ from hotline.callcenter.models import (
 from hotline.domain import erlang
 from hotline.domain.callcenter.kpi import ANSWER_TARGET_SECONDS, call_rates
 from hotline.domain.lifecycle import Role
+from hotline.domain.masking import mask_phone
 from hotline.workorders.models import WorkOrder
 
 
@@ -123,7 +126,7 @@ def _slot_counts(bounds: list[datetime]) -> list[dict[str, Any]]:
         default=Value(-1),
     )
     rows = (
-        Call.objects.filter(entered_at__gte=bounds[0], entered_at__lt=bounds[-1])
+        Call.objects.filter(direction=Call.IN, entered_at__gte=bounds[0], entered_at__lt=bounds[-1])
         .annotate(slot=slot)
         .values("slot")
         .annotate(**_call_counts())
@@ -158,7 +161,7 @@ def _day_span(day: date) -> tuple[datetime, datetime]:
 
 def latest_call_day() -> date:
     """The last local day with calls (the pages open on it), else today."""
-    last = Call.objects.aggregate(last=Max("entered_at"))["last"]
+    last = Call.objects.filter(direction=Call.IN).aggregate(last=Max("entered_at"))["last"]
     return timezone.localdate(last) if last else timezone.localdate(clock.now())
 
 
@@ -304,7 +307,9 @@ def log_agents_on(*, user: User, day: date) -> list[dict[str, Any]]:
             row["reasons"][label] = row["reasons"].get(label, 0.0) + minutes
         row.update(state=state, reason=reason, since=began)
     answered = dict(
-        Call.objects.filter(entered_at__gte=start, entered_at__lt=end, outcome="answered")
+        Call.objects.filter(
+            direction=Call.IN, entered_at__gte=start, entered_at__lt=end, outcome="answered"
+        )
         .values("agent")
         .annotate(n=Count("id"))
         .values_list("agent", "n")
@@ -337,3 +342,85 @@ def agent_findings_on(*, user: User, day: date) -> list[dict[str, Any]]:
 
 
 EVIDENCE_SPANS = 12
+
+
+# -- 未接来电回拨: the agents' worklist -----------------------------------------------------------
+
+# Who sees the worklist (Area.WORKLIST); agents and dispatchers dial, so they see the number.
+WORKLIST_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.DIRECTOR})
+DIALLING_ROLES = frozenset({Role.AGENT, Role.DISPATCHER})
+WORKLIST_ROWS = 200
+
+
+def callback_window() -> int:
+    """回拨时限: ``HOTLINE_CALLBACK_WINDOW_HOURS`` (default 24) in minutes."""
+    return max(1, round(float(getattr(settings, "HOTLINE_CALLBACK_WINDOW_HOURS", 24)) * 60))
+
+
+def callback_worklist(*, user: User, limit: int = WORKLIST_ROWS) -> dict[str, Any] | None:
+    """Abandoned inbound calls with a number that nobody has reached by a callback and whose
+    caller has not got through since, oldest first: each with its time limit (abandoned at +
+    the window), whether it is overdue, and the callback attempts that did not reach the
+    caller. The director reads it with the numbers masked; None for any other role."""
+    role = user.hotline_role
+    if role not in WORKLIST_ROLES:
+        return None
+    window = timedelta(minutes=callback_window())
+    now = clock.now()
+    outbound = Call.objects.filter(
+        direction=Call.OUT,
+        caller_key=OuterRef("caller_key"),
+        entered_at__gte=OuterRef("abandoned_at"),
+    )
+    again = Call.objects.filter(
+        direction=Call.IN,
+        outcome="answered",
+        caller_key=OuterRef("caller_key"),
+        entered_at__gt=OuterRef("abandoned_at"),
+    )
+    pending = (
+        Call.objects.filter(direction=Call.IN, outcome="abandoned")
+        .exclude(caller_key="")
+        .annotate(abandoned_at=Coalesce("ended_at", "entered_at"))
+        .filter(abandoned_at__isnull=False)
+        .annotate(
+            reached=Exists(outbound.filter(outcome="answered")),
+            called_again=Exists(again),
+        )
+        .filter(reached=False, called_again=False)
+        .order_by("abandoned_at", "call_id")
+    )
+    total = pending.count()
+    calls = list(pending[:limit])
+    attempts: dict[str, list[Call]] = {}
+    if calls:
+        tried = Call.objects.filter(
+            direction=Call.OUT,
+            caller_key__in={call.caller_key for call in calls},
+            entered_at__gte=min(call.abandoned_at for call in calls),
+        ).order_by("entered_at")
+        for call in tried:
+            attempts.setdefault(call.caller_key, []).append(call)
+    dialling = role in DIALLING_ROLES
+    rows = []
+    for call in calls:
+        deadline = call.abandoned_at + window
+        mine = [a for a in attempts.get(call.caller_key, []) if a.entered_at >= call.abandoned_at]
+        rows.append(
+            {
+                "call_id": call.call_id,
+                "number": call.caller if dialling else mask_phone(call.caller),
+                "abandoned_at": call.abandoned_at,
+                "deadline": deadline,
+                "overdue": deadline < now,
+                "attempts": len(mine),
+                "last_outcome": mine[-1].outcome if mine else "",
+            }
+        )
+    return {
+        "rows": rows,
+        "total": total,
+        "overdue": sum(1 for row in rows if row["overdue"]),
+        "window_hours": window.total_seconds() / 3600,
+        "may_record": dialling,
+    }

@@ -38,6 +38,9 @@ BUREAUS = [
     ("gongdian", "国网市供电公司"),
     ("ranqi", "市燃气集团"),
 ]
+# 单位审核: these units' leads review their handlers' return and closure requests before the
+# center sees them (switched on when the demo's history begins).
+REVIEW_UNITS = ("zhujian", "fangguan")
 AREAS = [  # 行政区划 for the dispatch catalogue and the hotspot table
     ("dongcheng-qu", "东城区", ""),
     ("xicheng-qu", "西城区", ""),

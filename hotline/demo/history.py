@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from hotline.demo.city import CATEGORIES, DETAILS, STREETS, unit_rows
+from hotline import clock
+from hotline.accounts.unit_review import unit_review_set
+from hotline.demo.city import CATEGORIES, DETAILS, REVIEW_UNITS, STREETS, unit_rows
 from hotline.domain.supervision.simulate import CitySimulator
 from hotline.workorders.interchange import events_import
 from hotline.workorders.models import OrderNumberCounter
@@ -46,13 +48,65 @@ def _handlers(unit: str) -> str:
     return f"handler-{unit}"
 
 
+# 单位审核 in the history: of the reviewing units' requests, one in SKIPPED reaches the center
+# without its lead (the unreviewed_request detector's findings), one in SENT_BACK is first sent
+# back by the lead and submitted again; the rest are submitted and forwarded.
+SKIPPED, SENT_BACK = 20, 5
+SUBMITS = {"request_return": "submit_return", "request_close": "submit_close"}
+LEAD = "L"  # the simulated actor that _renamed turns into the unit's lead
+
+
+def _reviewed(events: list[dict[str, object]], reviewing: set[str]) -> list[dict[str, object]]:
+    """The order's events with each handler request of a reviewing unit turned into its
+    submission, perhaps a send-back and a resubmission, and the lead's forward at the request's
+    own time; the steps share the gap before the request, and seqs are renumbered."""
+    if not any(e["action"] in SUBMITS and e["unit"] in reviewing for e in events):
+        return events
+    out: list[dict[str, object]] = []
+    for event in events:
+        action, unit = str(event["action"]), str(event["unit"])
+        if action not in SUBMITS or unit not in reviewing or event["actor"] != "h":
+            out.append(event)
+            continue
+        draw = int(
+            _pick([str(n) for n in range(SKIPPED * SENT_BACK)], event["order"], event["seq"])
+        )
+        if draw % SKIPPED == 0:
+            out.append(event)  # straight to the center: review skipped
+            continue
+        sent_back = draw % SENT_BACK == 1
+        at = datetime.fromisoformat(str(event["at"]))
+        gap = (at - datetime.fromisoformat(str(out[-1]["at"]))) / 4
+        data = dict(event["data"])  # type: ignore[call-overload]
+        steps = [(SUBMITS[action], "h", data)]
+        if sent_back:
+            reason = "办理结果不完整，请补充诉求人意见和现场情况后重新提交"
+            steps += [("send_back", LEAD, {"reason": reason}), (SUBMITS[action], "h", data)]
+        for n, (step, actor, fields) in enumerate(steps):
+            when = at - gap * (len(steps) - n)
+            out.append(
+                {**event, "at": when.isoformat(), "action": step, "actor": actor, "data": fields}
+            )
+        out.append({**event, "actor": LEAD, "data": {**data, "submission": len(out)}})
+    return [{**event, "seq": n} for n, event in enumerate(out, 1)]
+
+
+def unit_review_seed(*, since: datetime) -> None:
+    """Switch 单位审核 on for the demo's reviewing units from ``since``."""
+    with clock.frozen_at(since):
+        for unit in REVIEW_UNITS:
+            unit_review_set(actor="admin", unit=unit, required=True)
+
+
 def history_import(*, orders: int, days: int = 90, seed: int = 2026) -> int:
-    """Simulate ``orders`` orders over the ``days`` before today, rename them into the demo city
-    and import them; returns the number of orders imported."""
-    if orders <= 0:
-        return 0
+    """Switch 单位审核 on for the reviewing units from the history's first day, simulate
+    ``orders`` orders over the ``days`` before today, rename them into the demo city and import
+    them; returns the number of orders imported."""
     tz = ZoneInfo(settings.TIME_ZONE)
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    unit_review_seed(since=today - timedelta(days=days))  # the live orders review too
+    if orders <= 0:
+        return 0
     handling = [code for code, _, _ in unit_rows()]
     simulated = [f"u{n:02d}" for n in range(1, len(handling) + 1)]
     as_simulated = dict(zip(handling, simulated, strict=True))
@@ -67,6 +121,7 @@ def history_import(*, orders: int, days: int = 90, seed: int = 2026) -> int:
         culprits={kind: as_simulated[unit] for kind, unit in CULPRITS.items()},
     )
     units = dict(zip(city.units, handling, strict=True))
+    reviewing = {as_simulated[unit] for unit in REVIEW_UNITS}
     categories = dict(zip(city.categories, CATEGORIES, strict=True))
     streets = [area for *_, area in STREETS]
     numbers: dict[str, str] = {}
@@ -79,7 +134,7 @@ def history_import(*, orders: int, days: int = 90, seed: int = 2026) -> int:
                 day = datetime.fromisoformat(str(order.events[0]["at"])).strftime("%Y%m%d")
                 per_day[day] += 1
                 numbers[order.number] = f"{day}{per_day[day]:05d}"
-                for event in order.events:
+                for event in _reviewed(order.events, reviewing):
                     out.write(_renamed(event, numbers, units, categories, streets, rng) + "\n")
         result = events_import(path)
     if result.errors:
@@ -99,7 +154,9 @@ def _renamed(
 ) -> str:
     data = dict(event["data"])  # type: ignore[call-overload]
     unit = units.get(str(event["unit"]), str(event["unit"]))
-    actor = _handlers(unit) if event["actor"] == "h" else str(event["actor"])
+    actor = {"h": _handlers(unit), LEAD: f"lead-{unit}"}.get(
+        str(event["actor"]), str(event["actor"])
+    )
     if event["action"] == "create":
         code, _name, _lead, phrases = categories[str(data["category"])]
         place = str(data.get("location", ""))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hotline import clock
 from hotline.accounts.models import User
-from hotline.demo.city import AREAS, CATEGORIES, DETAILS
+from hotline.demo.city import AREAS, CATEGORIES, DETAILS, REVIEW_UNITS
 from hotline.reference.models import KnowledgeArticle
 from hotline.workorders import services as s
 from hotline.workorders.models import WorkOrder
@@ -120,9 +120,10 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
     if path == "open":
         return
     if path == "returned":
-        story.step(
+        _request(
+            story,
             h,
-            s.workorder_request_return,
+            "return",
             reason="不属于本单位职责",
             basis="依据《三定方案》该事项由其他部门负责",
             suggested_unit=other,
@@ -132,9 +133,7 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
         h = ho
     story.step(h, s.workorder_accept)
     if path == "bounced":
-        story.step(
-            h, s.workorder_request_return, reason="非我单位职责", basis="无", suggested_unit=other
-        )
+        _request(story, h, "return", reason="非我单位职责", basis="无", suggested_unit=other)
         story.step(d, s.workorder_reject_return, reason="退单依据不充分，按首接负责制办理")
     if path == "extension":
         story.step(h, s.workorder_request_extension, days=3, reason="需协调多个部门现场会商")
@@ -153,13 +152,27 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
         text=f"关于您反映的“{asked}”，{story.rng.choice(REPLIES)}，感谢您的监督。",
     )
     if path == "rejected_close":
-        story.step(h, s.workorder_request_close, result="已答复")
+        _request(story, h, "close", result="已答复")
         story.step(d, s.workorder_reject_close, reason="未解决实际问题，请重新办理")
         story.step(h, s.workorder_visit, note="再次现场核实并督促整改")
-    story.step(h, s.workorder_request_close, result="问题已解决，已答复诉求人")
+    # In a unit that reviews its requests, a closed order's first submission is sent back once,
+    # and the extension path's order is left waiting for the lead (the lead's 待本单位审核).
+    if not _request(
+        story,
+        h,
+        "close",
+        send_back="请补充现场核实情况和诉求人意见后重新提交" if path == "closed" else "",
+        stop=path == "extension",
+        result="问题已解决，已答复诉求人",
+    ):
+        return
     story.step(d, s.workorder_approve_close)
+    if path == "closed":  # 待回访: left for the agents' worklist, the older ones past the limit
+        return
     satisfied = path != "unsatisfied"
-    story.step(d, s.workorder_follow_up, reached=True, resolved=satisfied, satisfied=satisfied)
+    story.step(
+        "agent", s.workorder_follow_up, reached=True, resolved=satisfied, satisfied=satisfied
+    )
     if path == "unsatisfied":
         story.step(d, s.workorder_reopen, reason="回访不满意，重新办理")
         return
@@ -167,6 +180,34 @@ def _walk(story: _Story, path: str, home: str, other: str, into: str | None) -> 
         story.step("citizen", s.workorder_rate, score=5, comment="办理及时，很满意")
     if path == "archived":
         story.step(d, s.workorder_archive)
+
+
+def _request(
+    story: _Story, h: str, what: str, *, send_back: str = "", stop: bool = False, **fields: object
+) -> bool:
+    """A handler's return (``what`` "return") or closure request. Where the unit reviews its
+    requests (单位审核) it is submitted to the lead, who forwards it (first sending it back once
+    with ``send_back``, when given); ``stop`` leaves it waiting for the lead. Whether it reached
+    the center."""
+    unit = h.removeprefix("handler-")
+    steps: dict[str, tuple[Callable[..., WorkOrder], Callable[..., WorkOrder]]] = {
+        "return": (s.workorder_submit_return, s.workorder_request_return),
+        "close": (s.workorder_submit_close, s.workorder_request_close),
+    }
+    submit, request = steps[what]
+    if unit not in REVIEW_UNITS:
+        story.step(h, request, **fields)
+        return True
+    lead = f"lead-{unit}"
+    story.step(h, submit, **fields)
+    if send_back:
+        story.step(lead, s.workorder_send_back, reason=send_back)
+        story.step(h, s.workorder_visit, note="按单位负责人意见再次现场核实")
+        story.step(h, submit, **fields)
+    if stop:
+        return False
+    story.step(lead, request)
+    return True
 
 
 PATHS = [

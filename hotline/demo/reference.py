@@ -8,7 +8,7 @@ import functools
 from django.contrib.auth.hashers import make_password
 
 from hotline.accounts.access import center_unit
-from hotline.accounts.models import Unit, User
+from hotline.accounts.models import LiaisonScope, Unit, User
 from hotline.demo.city import AGENTS, AREAS, CATEGORIES, unit_rows
 from hotline.domain.lifecycle import Role
 from hotline.reference.models import Area, Category, SlaPolicy
@@ -16,6 +16,7 @@ from hotline.reference.services import catalogue_entry_save, knowledge_article_s
 
 DEMO_PASSWORD = "hotline-demo"
 DISCIPLINE_UNIT = "jiwei"
+LIAISON_AREA = "dongcheng-qu"
 
 ARTICLES = [  # 知识库: what agents read out to answer on the spot
     (
@@ -103,7 +104,11 @@ def _users(units: dict[str, Unit]) -> dict[str, User]:
         "citizen": _user(username="citizen", role=Role.CITIZEN, unit=None, name="市民张先生"),
         "admin": _user(username="admin", role=Role.ADMIN, unit=center, name="系统管理员"),
         "director": _user(username="director", role=Role.DIRECTOR, unit=center, name="值班长老陈"),
+        "liaison": _user(username="liaison", role=Role.LIAISON, unit=discipline, name="联络员小周"),
     }
+    # The liaison officer (联络员) the inspectors station with the center covers 东城区 (and so
+    # its streets 东华门街道 and 景山街道).
+    LiaisonScope.objects.create(user=users["liaison"], area=LIAISON_AREA)
     staff = (("handler", Role.HANDLER, "承办人"), ("lead", Role.UNIT_LEAD, "负责人"))
     for code, unit in units.items():
         for prefix, role, name in staff:

@@ -21,7 +21,8 @@ from hotline.dispatch.selectors import model_path
 from hotline.dispatch.services import dispatch_model_train_from_db
 from hotline.open311.models import Open311Key
 from hotline.supervision.circulars import circular_draft, circular_publish, number_proposed
-from hotline.supervision.models import SupervisionCase
+from hotline.supervision.liaison import open_cases, order_hand_to_case
+from hotline.supervision.models import CaseOrder, SupervisionCase
 from hotline.supervision.selectors import database_report
 from hotline.supervision.services import (
     case_close,
@@ -32,6 +33,8 @@ from hotline.supervision.services import (
     case_verify,
 )
 from hotline.workorders.models import WorkOrder
+from hotline.workorders.selectors import restrict_orders
+from hotline.workorders.services import workorder_mark_key
 
 LOGINS = [  # one per role, printed at the end
     ("agent", "话务员 agent"),
@@ -42,9 +45,10 @@ LOGINS = [  # one per role, printed at the end
     ("citizen", "市民 citizen"),
     ("admin", "管理员 admin"),
     ("director", "中心负责人 director"),
+    ("liaison", "联络员 liaison"),
 ]
 
-SECOND_FACTOR_LOGINS = ("supervisor", "admin")
+SECOND_FACTOR_LOGINS = ("supervisor", "admin", "liaison")
 
 
 @transaction.atomic
@@ -55,7 +59,7 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
         out.write("demo: the database already has orders; seeding skipped\n")
         return
     users = reference_seed()
-    # 二次验证 is required for these two roles; the demo gives them one known secret (the code
+    # 二次验证 is required for these roles; the demo gives them one known secret (the code
     # page shows the current code in demo mode, see hotline.accounts.second_factor).
     for username in SECOND_FACTOR_LOGINS:
         demo_device_seed(user=users[username])
@@ -75,6 +79,10 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
     out.write(
         f"supervision cases (线索): {len(cases)} opened from the planted culprits' findings, "
         "one taken through 整改 and 问责 and circulated (通报)\n"
+    )
+    marked = key_orders_seed(findings=report["findings"], users=users)
+    out.write(
+        f"liaison (联络员, 东城区): {marked} key orders (重点工单) marked, one handed to a case\n"
     )
     _print_logins(out=out, orders=WorkOrder.objects.count())
 
@@ -120,6 +128,36 @@ def cases_seed(*, findings: list[dict[str, Any]], users: dict[str, User]) -> lis
     if opened and (case := SupervisionCase.objects.get(number=opened[0])).units:
         _case_concluded(case=case, users=users)
     return opened
+
+
+KEY_ORDERS = 5
+KEY_NOTES = (
+    "同一诉求反复流转，群众多次来电，列为重点工单",
+    "未联系诉求人即申请办结，需重点跟踪",
+    "涉及群众切身利益，办理进度缓慢",
+)
+
+
+def key_orders_seed(*, findings: list[dict[str, Any]], users: dict[str, User]) -> int:
+    """The liaison marks the first flagged orders of 东城区 as key orders (重点工单) and hands
+    the first to a case still taking orders, so their workbench has something to show."""
+    liaison = users["liaison"]
+    flagged = list(dict.fromkeys(str(f["order"]) for f in findings if f.get("order")))
+    in_scope = set(
+        restrict_orders(liaison)
+        .filter(number__in=flagged)
+        .exclude(state="merged")
+        .values_list("number", flat=True)
+    )
+    chosen = [number for number in flagged if number in in_scope][:KEY_ORDERS]
+    for index, number in enumerate(chosen):
+        workorder_mark_key(actor=liaison, order=number, note=KEY_NOTES[index % len(KEY_NOTES)])
+    cases = open_cases(user=liaison)
+    case = cases[0]["number"] if cases else ""
+    attached = set(CaseOrder.objects.filter(case__number=case).values_list("order", flat=True))
+    for number in [n for n in chosen if n not in attached][:1] if case else []:
+        order_hand_to_case(actor=liaison, order=number, case=case, note="联络员梳理的重点工单")
+    return len(chosen)
 
 
 def _case_concluded(*, case: SupervisionCase, users: dict[str, User]) -> None:

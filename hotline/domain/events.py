@@ -192,6 +192,19 @@ def _changes(snap: OrderSnapshot, record: EventRecord, target: State) -> dict[st
                 "dispatch_count": snap.dispatch_count + 1,
                 "accepted_at": None,
             }
+        case Action.REASSIGN:
+            # 改派 before anyone signed for it: the new unit becomes 首接 if the old one was.
+            first = snap.first_unit
+            if first == snap.current_unit and snap.return_count == 0:
+                first = record.to_unit
+            return {
+                "current_unit": record.to_unit,
+                "first_unit": first,
+                "assist_units": tuple(data.get("assist") or ()),
+                "accept_deadline": _time(data.get("accept_deadline")) or snap.accept_deadline,
+                "handle_deadline": deadline or snap.handle_deadline,
+                "dispatch_count": snap.dispatch_count + 1,
+            }
         case Action.ACCEPT:
             return {"accepted_at": at}
         case Action.REQUEST_EXTENSION:
@@ -200,6 +213,11 @@ def _changes(snap: OrderSnapshot, record: EventRecord, target: State) -> dict[st
             return {"extension_pending": False, "handle_deadline": deadline or snap.handle_deadline}
         case Action.REJECT_EXTENSION:
             return {"extension_pending": False}
+        case Action.SUBMIT_RETURN | Action.SUBMIT_CLOSE:
+            # Waiting for one's own lead is the unit's time: the SLA clock runs on.
+            return {"extension_pending": False}
+        case Action.SEND_BACK:
+            return {"accepted_at": snap.accepted_at or at}
         case Action.REQUEST_RETURN | Action.REQUEST_CLOSE:
             return {"paused_at": at, "extension_pending": False}
         case Action.APPROVE_RETURN:

@@ -16,6 +16,8 @@ class State(StrEnum):
     RECEIVED = "received"  # 已受理
     DISPATCHED = "dispatched"  # 待签收
     HANDLING = "handling"  # 办理中
+    UNIT_RETURN_REVIEW = "unit_return_review"  # 退单待单位负责人审核
+    UNIT_CLOSE_REVIEW = "unit_close_review"  # 办结待单位负责人审核
     RETURN_REVIEW = "return_review"  # 退单审核中
     CLOSE_REVIEW = "close_review"  # 办结审核中
     CLOSED = "closed"  # 已办结
@@ -24,10 +26,20 @@ class State(StrEnum):
 
 
 OPEN_STATES = frozenset(
-    {State.RECEIVED, State.DISPATCHED, State.HANDLING, State.RETURN_REVIEW, State.CLOSE_REVIEW}
+    {
+        State.RECEIVED,
+        State.DISPATCHED,
+        State.HANDLING,
+        State.UNIT_RETURN_REVIEW,
+        State.UNIT_CLOSE_REVIEW,
+        State.RETURN_REVIEW,
+        State.CLOSE_REVIEW,
+    }
 )
-# The SLA clock stops while the center reviews a unit's request.
+# The SLA clock stops while the center reviews a unit's request. Time an order waits for the
+# unit's own lead (UNIT_REVIEW_STATES) is the unit's time: the clock runs on.
 REVIEW_STATES = frozenset({State.RETURN_REVIEW, State.CLOSE_REVIEW})
+UNIT_REVIEW_STATES = frozenset({State.UNIT_RETURN_REVIEW, State.UNIT_CLOSE_REVIEW})
 
 
 class Role(StrEnum):
@@ -39,19 +51,27 @@ class Role(StrEnum):
     CITIZEN = "citizen"  # 市民
     ADMIN = "admin"  # 管理员
     DIRECTOR = "director"  # 中心负责人 / 值班长: runs the call center; takes no order action
+    LIAISON = (
+        "liaison"  # 联络员: stationed by 纪检监察 with the center; marks 重点工单 in their scope
+    )
 
 
 class Action(StrEnum):
     CREATE = "create"
     ANSWER_DIRECTLY = "answer_directly"
     DISPATCH = "dispatch"
+    REASSIGN = "reassign"
     ACCEPT = "accept"
     CONTACT = "contact"
     VISIT = "visit"
     REPLY = "reply"
+    ASSIST_OPINION = "assist_opinion"
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
+    SUBMIT_RETURN = "submit_return"
+    SUBMIT_CLOSE = "submit_close"
+    SEND_BACK = "send_back"
     REQUEST_RETURN = "request_return"
     APPROVE_RETURN = "approve_return"
     REJECT_RETURN = "reject_return"
@@ -64,6 +84,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     MERGE = "merge"
     ARCHIVE = "archive"
+    MARK_KEY = "mark_key"
 
 
 class Kind(StrEnum):
@@ -90,6 +111,13 @@ class Urgency(StrEnum):
 
 
 UNIT_ROLES = frozenset({Role.HANDLER, Role.UNIT_LEAD})
+# 协办: the actions an assisting unit takes on an order another unit leads (主办).
+ASSISTING_ACTIONS = frozenset({Action.ASSIST_OPINION})
+# A unit that reviews its own requests: its handlers submit (报单位负责人审核), its lead forwards.
+SUBMISSIONS = {
+    Action.REQUEST_RETURN: Action.SUBMIT_RETURN,
+    Action.REQUEST_CLOSE: Action.SUBMIT_CLOSE,
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +131,8 @@ class Rule:
 
     @property
     def unit_bound(self) -> bool:
-        """Unit staff may act only on orders currently with their own unit."""
+        """Unit staff may act only on orders currently with their own unit (or, for an
+        assisting action, on orders their unit assists)."""
         return bool(self.roles & UNIT_ROLES)
 
 
@@ -118,30 +147,51 @@ RULES: dict[Action, Rule] = {
         _rule(Action.CREATE, set(), S.RECEIVED, {R.AGENT, R.CITIZEN}),
         _rule(Action.ANSWER_DIRECTLY, {S.RECEIVED}, S.CLOSED, {R.AGENT}),
         _rule(Action.DISPATCH, {S.RECEIVED}, S.DISPATCHED, {R.DISPATCHER}),
+        # 改派: before any unit has signed for it, the dispatcher sends it to another unit.
+        _rule(Action.REASSIGN, {S.DISPATCHED}, S.DISPATCHED, {R.DISPATCHER}),
         _rule(Action.ACCEPT, {S.DISPATCHED}, S.HANDLING, {R.HANDLER, R.UNIT_LEAD}),
         _rule(Action.CONTACT, {S.HANDLING}, None, {R.HANDLER, R.UNIT_LEAD}),
         _rule(Action.VISIT, {S.HANDLING}, None, {R.HANDLER, R.UNIT_LEAD}),
         _rule(Action.REPLY, {S.HANDLING}, None, {R.HANDLER, R.UNIT_LEAD}),
+        _rule(
+            Action.ASSIST_OPINION,
+            {S.DISPATCHED, S.HANDLING, S.UNIT_RETURN_REVIEW, S.UNIT_CLOSE_REVIEW},
+            None,
+            {R.HANDLER, R.UNIT_LEAD},
+        ),
         _rule(Action.REQUEST_EXTENSION, {S.HANDLING}, None, {R.HANDLER, R.UNIT_LEAD}),
         _rule(Action.APPROVE_EXTENSION, {S.HANDLING}, None, {R.DISPATCHER}),
         _rule(Action.REJECT_EXTENSION, {S.HANDLING}, None, {R.DISPATCHER}),
+        # 单位审核: where the unit reviews its own requests, a handler submits to the unit lead,
+        # who forwards it to the center (request_*) or sends it back (send_back).
+        _rule(Action.SUBMIT_RETURN, {S.DISPATCHED, S.HANDLING}, S.UNIT_RETURN_REVIEW, {R.HANDLER}),
+        _rule(Action.SUBMIT_CLOSE, {S.HANDLING}, S.UNIT_CLOSE_REVIEW, {R.HANDLER}),
+        _rule(Action.SEND_BACK, set(UNIT_REVIEW_STATES), S.HANDLING, {R.UNIT_LEAD}),
         _rule(
             Action.REQUEST_RETURN,
-            {S.DISPATCHED, S.HANDLING},
+            {S.DISPATCHED, S.HANDLING, S.UNIT_RETURN_REVIEW},
             S.RETURN_REVIEW,
             {R.HANDLER, R.UNIT_LEAD},
         ),
         _rule(Action.APPROVE_RETURN, {S.RETURN_REVIEW}, S.RECEIVED, {R.DISPATCHER}),
         _rule(Action.REJECT_RETURN, {S.RETURN_REVIEW}, S.HANDLING, {R.DISPATCHER}),
-        _rule(Action.REQUEST_CLOSE, {S.HANDLING}, S.CLOSE_REVIEW, {R.HANDLER, R.UNIT_LEAD}),
+        _rule(
+            Action.REQUEST_CLOSE,
+            {S.HANDLING, S.UNIT_CLOSE_REVIEW},
+            S.CLOSE_REVIEW,
+            {R.HANDLER, R.UNIT_LEAD},
+        ),
         _rule(Action.APPROVE_CLOSE, {S.CLOSE_REVIEW}, S.CLOSED, {R.DISPATCHER}),
         _rule(Action.REJECT_CLOSE, {S.CLOSE_REVIEW}, S.HANDLING, {R.DISPATCHER}),
         _rule(Action.URGE, set(OPEN_STATES), None, {R.DISPATCHER, R.SUPERVISOR}),
-        _rule(Action.FOLLOW_UP, {S.CLOSED}, None, {R.DISPATCHER}),
+        # 回访 is agents' work from their worklist; dispatchers may still record one.
+        _rule(Action.FOLLOW_UP, {S.CLOSED}, None, {R.AGENT, R.DISPATCHER}),
         _rule(Action.RATE, {S.CLOSED}, None, {R.CITIZEN}),
         _rule(Action.REOPEN, {S.CLOSED}, S.HANDLING, {R.DISPATCHER}),
         _rule(Action.MERGE, {S.RECEIVED}, S.MERGED, {R.DISPATCHER}),
         _rule(Action.ARCHIVE, {S.CLOSED}, S.ARCHIVED, {R.DISPATCHER}),
+        # 重点工单: a liaison officer marks an order in their scope for the inspectors.
+        _rule(Action.MARK_KEY, set(State) - {S.MERGED}, None, {R.LIAISON}),
     )
 }
 del S, R
@@ -189,6 +239,9 @@ class OrderFacts:
     extension_pending: bool = False
     rated: bool = False
     creator: str = ""
+    assist_units: tuple[str, ...] = ()
+    # The current unit reviews its own return and closure requests (单位审核), as configured now.
+    unit_review: bool = False
 
 
 def rule_for(action: str) -> Rule:
@@ -215,10 +268,34 @@ def check_permission(facts: OrderFacts, action: Action, actor: Actor) -> None:
     rule = RULES[action]
     if actor.role not in rule.roles:
         raise NotAllowed(f"{action}: role {actor.role} may not do this")
-    if rule.unit_bound and actor.role in UNIT_ROLES and actor.unit != facts.current_unit:
-        raise NotAllowed(f"{action}: the order is not with unit {actor.unit}")
+    if rule.unit_bound and actor.role in UNIT_ROLES:
+        _check_unit(facts, action, actor)
     if action is Action.RATE and facts.creator and actor.username != facts.creator:
         raise NotAllowed("rate: only the citizen who submitted the order may rate it")
+
+
+def _check_unit(facts: OrderFacts, action: Action, actor: Actor) -> None:
+    if action in ASSISTING_ACTIONS:
+        if actor.unit not in facts.assist_units:
+            raise NotAllowed(f"{action}: unit {actor.unit} does not assist on this order")
+        return
+    if actor.unit != facts.current_unit:
+        raise NotAllowed(f"{action}: the order is not with unit {actor.unit}")
+    if action in SUBMISSIONS:
+        _check_review(facts, action, actor)
+
+
+def _check_review(facts: OrderFacts, action: Action, actor: Actor) -> None:
+    """单位审核: only the lead forwards a submitted request; in a unit that reviews, a handler
+    submits (报单位负责人审核) instead of requesting from the center directly."""
+    if facts.state in UNIT_REVIEW_STATES:
+        if actor.role is not Role.UNIT_LEAD:
+            raise NotAllowed(f"{action}: only the unit lead forwards a submitted request")
+    elif facts.unit_review and actor.role is Role.HANDLER:
+        raise NotAllowed(
+            f"{action}: unit {actor.unit} reviews its requests; submit it to the unit lead "
+            f"({SUBMISSIONS[action]})"
+        )
 
 
 def _text(data: Mapping[str, Any], field: str, *, required: bool = True) -> str:
@@ -273,6 +350,11 @@ def _not_rated(facts: OrderFacts) -> None:
         raise GuardFailed("score", "the order has already been rated")
 
 
+def _unit_reviews(facts: OrderFacts) -> None:
+    if not facts.unit_review:
+        raise GuardFailed("action", "this unit does not review its requests: send it to the center")
+
+
 def _has_unit(facts: OrderFacts) -> None:
     if not facts.current_unit:
         raise GuardFailed("action", "an order answered directly has no unit to reopen it with")
@@ -286,6 +368,8 @@ _PRECONDITIONS: dict[Action, Callable[[OrderFacts], None]] = {
     Action.REJECT_EXTENSION: _extension_pending,
     Action.RATE: _not_rated,
     Action.REOPEN: _has_unit,
+    Action.SUBMIT_RETURN: _unit_reviews,
+    Action.SUBMIT_CLOSE: _unit_reviews,
 }
 
 
@@ -331,6 +415,13 @@ def _guard_dispatch(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) ->
         raise GuardFailed("assist", "must be a list of unit codes")
     if to_unit in assist:
         raise GuardFailed("assist", "the lead unit cannot also assist")
+
+
+def _guard_reassign(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
+    _guard_dispatch(facts, data, to_unit)
+    if to_unit == facts.current_unit:
+        raise GuardFailed("to_unit", "改派 must name another unit than the one it is with")
+    _text(data, "reason")
 
 
 def _guard_extension(facts: OrderFacts, data: Mapping[str, Any], to_unit: str) -> None:
@@ -380,11 +471,17 @@ _GUARDS: dict[Action, Guard] = {
     Action.CREATE: _guard_create,
     Action.ANSWER_DIRECTLY: _requires("answer"),
     Action.DISPATCH: _guard_dispatch,
+    Action.REASSIGN: _guard_reassign,
+    Action.ASSIST_OPINION: _requires("text"),
     Action.CONTACT: _requires("note"),
     Action.VISIT: _requires("note"),
     Action.REPLY: _requires("text"),
     Action.REQUEST_EXTENSION: _guard_extension,
     Action.REQUEST_RETURN: _guard_request_return,
+    Action.SUBMIT_RETURN: _guard_request_return,
+    Action.SUBMIT_CLOSE: _requires("result"),
+    Action.SEND_BACK: _requires("reason"),
+    Action.MARK_KEY: _requires("note"),
     Action.REJECT_RETURN: _requires("reason"),
     Action.REQUEST_CLOSE: _requires("result"),
     Action.REJECT_CLOSE: _requires("reason"),

@@ -39,6 +39,8 @@ ROLE_AUDIENCE: Mapping[Role, Audience] = {
     Role.HANDLER: Audience.UNIT,
     Role.UNIT_LEAD: Audience.UNIT,
     Role.SUPERVISOR: Audience.SUPERVISOR,
+    # 联络员 are stationed by the inspectors: they read as supervisors do, within their scope.
+    Role.LIAISON: Audience.SUPERVISOR,
     Role.CITIZEN: Audience.CITIZEN,
 }
 
@@ -52,7 +54,8 @@ class Scope(StrEnum):
     """Which orders an audience may list and open (anything else answers 404)."""
 
     ALL = "all"
-    UNIT = "unit"  # orders now with the reader's unit
+    UNIT = "unit"  # orders now with the reader's unit, or that it assists (协办)
+    ASSIGNED = "assigned"  # orders of the units or areas the reader is assigned to (联络员)
     OWN = "own"  # orders the reader submitted
     NONE = "none"  # the public reaches one order by its tracking code, never a list
 
@@ -64,6 +67,16 @@ SCOPES: Mapping[Audience, Scope] = {
     Audience.CENTER: Scope.ALL,
     Audience.SUPERVISOR: Scope.ALL,
 }
+# Where a role's scope is narrower than its audience's.
+ROLE_SCOPES: Mapping[Role, Scope] = {Role.LIAISON: Scope.ASSIGNED}
+
+
+def scope_of(*, role: Role | None) -> Scope:
+    """Which orders a reader may list and open: by role where ROLE_SCOPES says, else by audience."""
+    if role is not None and role in ROLE_SCOPES:
+        return ROLE_SCOPES[role]
+    return SCOPES[audience_of(role=role)]
+
 
 # -- areas and actions -------------------------------------------------------------------------
 
@@ -80,6 +93,8 @@ class Area(StrEnum):
     STAFF = "staff"  # hotline and unit staff, not citizens: the knowledge base (知识库)
     CITIZEN = "citizen"  # 我的诉求: submit and follow one's own requests
     CALLCENTER = "callcenter"  # 话务: KPIs, agents' states and findings, the Erlang C planner
+    WORKLIST = "worklist"  # 回拨与回访: missed calls to call back, closed orders due for 回访
+    LIAISON = "liaison"  # 联络员: key orders (重点工单) and findings of the assigned units/areas
 
 
 AREA_ROLES: Mapping[Area, frozenset[Role]] = {
@@ -94,6 +109,9 @@ AREA_ROLES: Mapping[Area, frozenset[Role]] = {
     Area.CITIZEN: frozenset({Role.CITIZEN}),
     # Whoever runs the center; 纪检监察 read agents' conduct (long_busy, away_from_post) too.
     Area.CALLCENTER: frozenset({Role.DIRECTOR, Role.ADMIN, Role.SUPERVISOR}),
+    # Agents work the lists; dispatchers also record 回访; the director watches the lists.
+    Area.WORKLIST: frozenset({Role.AGENT, Role.DISPATCHER, Role.DIRECTOR}),
+    Area.LIAISON: frozenset({Role.LIAISON}),
 }
 
 # Where each role lands after log-in.
@@ -106,6 +124,7 @@ HOME: Mapping[Role, Area] = {
     Role.CITIZEN: Area.CITIZEN,
     Role.ADMIN: Area.ORDERS,
     Role.DIRECTOR: Area.CALLCENTER,
+    Role.LIAISON: Area.LIAISON,
 }
 
 
@@ -349,6 +368,7 @@ PUBLIC_STEPS = frozenset(
     {
         Action.CREATE,
         Action.DISPATCH,
+        Action.REASSIGN,
         Action.ACCEPT,
         Action.CONTACT,
         Action.VISIT,

@@ -4,6 +4,7 @@ does the catalogue send it, how long may it take on the working calendar)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -40,6 +41,16 @@ def area_path(area: str) -> list[str]:
         return []
     found = Area.objects.select_related("parent__parent").filter(code=area).first()
     return found.path() if found else []
+
+
+def areas_within(codes: Collection[str]) -> set[str]:
+    """These areas and every area under them (a district's streets), by ``Area.parent``."""
+    found, frontier = set(codes), set(codes)
+    while frontier:
+        below = set(Area.objects.filter(parent__code__in=frontier).values_list("code", flat=True))
+        frontier = below - found
+        found |= frontier
+    return found
 
 
 # -- SLA and the working calendar --------------------------------------------------------------

@@ -189,6 +189,7 @@ def report_on(
     """The engine with this installation's thresholds and working calendar."""
     from django.conf import settings
 
+    from hotline.accounts.unit_review import unit_leads, unit_review_periods
     from hotline.domain.supervision.engine import supervise
     from hotline.reference.selectors import working_calendar
 
@@ -198,6 +199,8 @@ def report_on(
         unit_names=unit_names,
         is_working_day=working_calendar().is_working_day if log.ours else None,
         period=period,
+        review_periods=unit_review_periods() if log.ours else None,
+        unit_leads=unit_leads() if log.ours else None,
     )
 
 

@@ -21,6 +21,7 @@ from hotline.domain.supervision.cases import (
     CaseState,
     apply_case_event,
     deadline_of,
+    may_take_step,
     sanctions,
 )
 from hotline.eventstore import store
@@ -34,15 +35,16 @@ from hotline.supervision.models import (
 )
 from hotline.supervision.stream import CASE_STREAM
 from hotline.workorders.attachments import CheckedFile, attachments_sealed
-from hotline.workorders.models import WorkOrder
+from hotline.workorders.selectors import restrict_orders
 
 # What a step may change on the case row besides version and hash.
 _ROW_FIELDS = ("state", "confirmed", "closed_at", "conclusion", "assignee")
 
 
-def _require_supervisor(actor: User) -> None:
-    if not can_supervise(actor):
-        raise NotAllowed(f"user {actor.username} may not work on supervision cases")
+def _require_step(actor: User, action: CaseAction) -> None:
+    """Who may take the step: :func:`hotline.domain.supervision.cases.may_take_step`."""
+    if not may_take_step(role=actor.hotline_role, action=action):
+        raise NotAllowed(f"user {actor.username} may not {action} on supervision cases")
 
 
 def _snapshot(row: SupervisionCase) -> CaseSnapshot | None:
@@ -99,7 +101,7 @@ def case_open(
     findings: Sequence[Mapping[str, Any]] = (),
 ) -> SupervisionCase:
     """立线索, optionally with the findings (order, detector, explanation, evidence) behind it."""
-    _require_supervisor(actor)
+    _require_step(actor, CaseAction.OPEN)
     if not title.strip():
         raise CaseError("title", "is required")
     unknown = sorted(
@@ -125,7 +127,8 @@ def case_open(
 
 def _attach(case: SupervisionCase, actor: User, finding: Mapping[str, Any]) -> None:
     number = str(finding.get("order", "")).strip()
-    if not WorkOrder.objects.filter(number=number).exists():
+    # Only orders the actor may read: all for the inspectors, their scope for a 联络员.
+    if not restrict_orders(actor).filter(number=number).exists():
         raise CaseError("order", f"no work order {number!r}")
     _, created = CaseOrder.objects.get_or_create(
         case=case,
@@ -156,7 +159,7 @@ def _step(
     data: dict[str, Any],
     files: Sequence[CheckedFile] = (),
 ) -> SupervisionCase:
-    _require_supervisor(actor)
+    _require_step(actor, action)
     number = case if isinstance(case, str) else case.number
     with store.write_transaction():
         row = _locked(number)

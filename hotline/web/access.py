@@ -26,6 +26,8 @@ AREA_PAGES = {
     Area.SUPERVISION: "web:tianyan",
     Area.CITIZEN: "web:my_orders",
     Area.CALLCENTER: "web:callcenter",
+    Area.WORKLIST: "web:callbacks",
+    Area.LIAISON: "web:liaison",
 }
 HOME = {role: AREA_PAGES[area] for role, area in HOME_AREAS.items()}
 

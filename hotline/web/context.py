@@ -19,10 +19,21 @@ ROLE_NAMES = {
     Role.CITIZEN: _("市民"),
     Role.ADMIN: _("管理员"),
     Role.DIRECTOR: _("中心负责人"),
+    Role.LIAISON: _("联络员"),
 }
 MENUS = {
-    Role.AGENT: [(_("受理"), "web:intake"), (_("工单"), "web:orders")],
-    Role.DISPATCHER: [(_("派单"), "web:dispatch"), (_("工单"), "web:orders")],
+    Role.AGENT: [
+        (_("受理"), "web:intake"),
+        (_("回拨"), "web:callbacks"),
+        (_("回访"), "web:follow_ups"),
+        (_("工单"), "web:orders"),
+    ],
+    Role.DISPATCHER: [
+        (_("派单"), "web:dispatch"),
+        (_("回拨"), "web:callbacks"),
+        (_("回访"), "web:follow_ups"),
+        (_("工单"), "web:orders"),
+    ],
     Role.HANDLER: [
         (_("待办"), "web:inbox"),
         (_("工单"), "web:orders"),
@@ -59,9 +70,12 @@ MENUS = {
         (_("话务"), "web:callcenter"),
         (_("坐席"), "web:callcenter_agents"),
         (_("排班"), "web:callcenter_planner"),
+        (_("回拨"), "web:callbacks"),
+        (_("回访"), "web:follow_ups"),
         (_("考核权重"), "web:score_weights"),
         (_("工单"), "web:orders"),
     ],
+    Role.LIAISON: [(_("重点工单"), "web:liaison"), (_("工单"), "web:orders")],
 }
 
 

@@ -21,6 +21,8 @@ from hotline.workorders.api import OrderIn
 from hotline.workorders.models import WorkOrder
 
 UNIT_FIELDS = {"to_unit", "suggested_unit"}
+# Lists of unit codes, chosen by name from a multiple select (协办单位).
+UNIT_LIST_FIELDS = {"assist"}
 LONG_TEXT = {"answer", "text", "reason", "basis", "result", "note", "comment"}
 
 
@@ -28,7 +30,7 @@ LONG_TEXT = {"answer", "text", "reason", "basis", "result", "note", "comment"}
 class FormField:
     name: str
     label: Any  # str, or a lazily translated one
-    kind: str  # text | textarea | int | bool | tristate | select | list | unit
+    kind: str  # text | textarea | int | bool | tristate | select | list | unit | units
     required: bool
     choices: list[tuple[str, Any]] = field(default_factory=list)
     value: Any = ""
@@ -54,7 +56,7 @@ def _kind(name: str, annotation: Any) -> tuple[str, list[tuple[str, Any]]]:
     if annotation is int:
         return "int", []
     if origin is list:
-        return "list", []
+        return ("units" if name in UNIT_LIST_FIELDS else "list"), []
     if name in UNIT_FIELDS:
         return "unit", []
     return ("textarea" if name in LONG_TEXT else "text"), []
@@ -85,7 +87,7 @@ def _value(kind: str, raw: str | None, present: bool) -> Any:
         return None
     if kind == "tristate":
         return {"true": True, "false": False}.get(raw)
-    if kind == "list":
+    if kind in ("list", "units"):
         return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
     return raw
 
@@ -123,7 +125,8 @@ def parse(schema: Any, data: QueryDict) -> tuple[Any | None, dict[str, str]]:
     """(payload, {}) or (None, {field: message})."""
     values: dict[str, Any] = {}
     for f in form_fields(schema):
-        value = _value(f.kind, data.get(f.name), f.name in data)
+        raw = ",".join(data.getlist(f.name)) if f.kind == "units" else data.get(f.name)
+        value = _value(f.kind, raw, f.name in data)
         if value is not None:
             values[f.name] = value
     if data.get("expected_version"):

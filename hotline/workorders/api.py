@@ -245,6 +245,14 @@ class DispatchIn(ActionIn):
     category: str = Field("", max_length=lim.CODE_MAX, description="correct the category (改类)")
 
 
+class ReassignIn(ActionIn):
+    to_unit: str = Field(min_length=1, max_length=lim.CODE_MAX, description="the new lead unit")
+    reason: str = Field(min_length=1, max_length=lim.NOTE_MAX, description="why it is reassigned")
+    assist: list[Annotated[str, Field(min_length=1, max_length=lim.CODE_MAX)]] = Field(
+        [], max_length=lim.ASSIST_MAX, description="协办: codes of the assisting units"
+    )
+
+
 class NoteIn(ActionIn):
     note: str = Field(min_length=1, max_length=lim.NOTE_MAX)
 
@@ -287,6 +295,26 @@ class CloseIn(WithAttachmentsIn):
     )
 
 
+_FORWARDED = "empty when a unit lead forwards a submission: the submission's is taken"
+
+
+class RequestReturnIn(WithAttachmentsIn):
+    reason: str = Field("", max_length=lim.NOTE_MAX, description=_FORWARDED)
+    basis: str = Field("", max_length=lim.NOTE_MAX, description=_FORWARDED)
+    suggested_unit: str = Field("", max_length=lim.CODE_MAX, description=_FORWARDED)
+
+
+class RequestCloseIn(WithAttachmentsIn):
+    result: str = Field("", max_length=lim.TEXT_MAX, description=_FORWARDED)
+    evidence: list[Annotated[str, Field(max_length=lim.EVIDENCE_ITEM_MAX)]] = Field(
+        [], max_length=lim.EVIDENCE_MAX
+    )
+
+
+class OpinionIn(WithAttachmentsIn):
+    text: str = Field(min_length=1, max_length=lim.TEXT_MAX, description="协办意见")
+
+
 class FollowUpIn(ActionIn):
     reached: bool
     resolved: bool | None = None
@@ -306,17 +334,22 @@ class MergeIn(ActionIn):
 ACTIONS: dict[Action, tuple[type[ActionIn], Callable[..., WorkOrder], str]] = {
     Action.ANSWER_DIRECTLY: (AnswerIn, services.workorder_answer_directly, "直接办结"),
     Action.DISPATCH: (DispatchIn, services.workorder_dispatch, "派单"),
+    Action.REASSIGN: (ReassignIn, services.workorder_reassign, "改派"),
     Action.ACCEPT: (ActionIn, services.workorder_accept, "签收"),
     Action.CONTACT: (ContactIn, services.workorder_contact, "联系诉求人"),
     Action.VISIT: (NoteIn, services.workorder_visit, "现场查看"),
     Action.REPLY: (ReplyIn, services.workorder_reply, "答复"),
+    Action.ASSIST_OPINION: (OpinionIn, services.workorder_assist_opinion, "协办意见"),
     Action.REQUEST_EXTENSION: (ExtensionIn, services.workorder_request_extension, "申请延期"),
     Action.APPROVE_EXTENSION: (OptionalNoteIn, services.workorder_approve_extension, "延期通过"),
     Action.REJECT_EXTENSION: (OptionalReasonIn, services.workorder_reject_extension, "延期驳回"),
-    Action.REQUEST_RETURN: (ReturnIn, services.workorder_request_return, "申请退单"),
+    Action.SUBMIT_RETURN: (ReturnIn, services.workorder_submit_return, "退单报单位审核"),
+    Action.SUBMIT_CLOSE: (CloseIn, services.workorder_submit_close, "办结报单位审核"),
+    Action.SEND_BACK: (ReasonIn, services.workorder_send_back, "单位审核退回"),
+    Action.REQUEST_RETURN: (RequestReturnIn, services.workorder_request_return, "申请退单"),
     Action.APPROVE_RETURN: (OptionalNoteIn, services.workorder_approve_return, "退单通过"),
     Action.REJECT_RETURN: (ReasonIn, services.workorder_reject_return, "退单驳回"),
-    Action.REQUEST_CLOSE: (CloseIn, services.workorder_request_close, "申请办结"),
+    Action.REQUEST_CLOSE: (RequestCloseIn, services.workorder_request_close, "申请办结"),
     Action.APPROVE_CLOSE: (OptionalNoteIn, services.workorder_approve_close, "办结通过"),
     Action.REJECT_CLOSE: (ReasonIn, services.workorder_reject_close, "办结驳回"),
     Action.URGE: (NoteIn, services.workorder_urge, "督办"),
@@ -325,6 +358,7 @@ ACTIONS: dict[Action, tuple[type[ActionIn], Callable[..., WorkOrder], str]] = {
     Action.REOPEN: (ReasonIn, services.workorder_reopen, "重办"),
     Action.MERGE: (MergeIn, services.workorder_merge, "并单"),
     Action.ARCHIVE: (ActionIn, services.workorder_archive, "归档"),
+    Action.MARK_KEY: (NoteIn, services.workorder_mark_key, "标记重点工单"),
 }
 
 

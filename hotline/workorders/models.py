@@ -21,7 +21,7 @@ class WorkOrder(models.Model):
     """工单: a projection of its events, written only by the services."""
 
     number = models.CharField(max_length=64, unique=True)
-    state = models.CharField(max_length=16, choices=_choices(State), db_index=True)
+    state = models.CharField(max_length=24, choices=_choices(State), db_index=True)
     version = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     created_at = models.DateTimeField(db_index=True)

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from hotline.accounts.models import User
 from hotline.domain import policy
 from hotline.domain.policy import Audience, Scope
+from hotline.reference.selectors import areas_within
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
 
 ORDER_ATTRIBUTES = tuple(name for names in policy.ATTRIBUTES.values() for name in names)
@@ -29,15 +30,36 @@ def audience_of(user: User | None) -> Audience:
 
 def restrict_orders(user: User, queryset: QuerySet[WorkOrder] | None = None) -> QuerySet[WorkOrder]:
     qs = WorkOrder.objects.all() if queryset is None else queryset
-    scope = policy.SCOPES[audience_of(user)]
+    scope = policy.scope_of(role=user.hotline_role)
     if scope is Scope.ALL:
         return qs
     if scope is Scope.UNIT:
         unit = user.unit_code
-        return qs.filter(current_unit=unit) if unit else qs.none()
+        return qs.filter(unit_orders(unit)) if unit else qs.none()
+    if scope is Scope.ASSIGNED:
+        return qs.filter(assigned_orders(user))
     if scope is Scope.OWN:
         return qs.filter(created_by=user.username)
     return qs.none()
+
+
+def unit_orders(unit: str) -> Q:
+    """Orders now with ``unit`` (主办), or that it assists (协办): assist_units is a JSON list of
+    codes, and a slug in quotes matches one whole element on every backend."""
+    return Q(current_unit=unit) | Q(assist_units__icontains=f'"{unit}"')
+
+
+def assigned_orders(user: User) -> Q:
+    """联络员: orders with (or first sent to) the assigned units, or in the assigned areas."""
+    units: list[str] = []
+    areas: list[str] = []
+    for unit, area in user.liaison_scopes.values_list("unit__code", "area"):
+        (units if unit else areas).append(unit or area)
+    if not units and not areas:
+        return Q(pk__in=[])
+    # An assigned district takes in its streets (reference Area.parent).
+    areas = sorted(areas_within(areas)) if areas else []
+    return Q(current_unit__in=units) | Q(first_unit__in=units) | Q(area__in=areas)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from hotline import clock
 from hotline.accounts.access import center_unit
 from hotline.accounts.models import Unit, User
+from hotline.accounts.unit_review import unit_review_required
 from hotline.domain import lifecycle
 from hotline.domain.events import EventRecord, OrderSnapshot, apply_event, canonical_json
 from hotline.domain.lifecycle import Action, Actor, GuardFailed, LifecycleError, OrderFacts, Role
@@ -37,7 +38,7 @@ from hotline.workorders.models import (
     WorkOrderEvent,
 )
 from hotline.workorders.notices import notices_publish
-from hotline.workorders.selectors import can_unmask
+from hotline.workorders.selectors import can_unmask, restrict_orders
 from hotline.workorders.stream import ORDER_STREAM, ROW_FIELDS
 
 
@@ -63,6 +64,8 @@ def facts_of(snap: OrderSnapshot | None) -> OrderFacts:
         extension_pending=snap.extension_pending,
         rated=snap.rating is not None,
         creator=snap.created_by,
+        assist_units=snap.assist_units,
+        unit_review=unit_review_required(snap.current_unit),
     )
 
 
@@ -92,8 +95,12 @@ def _perform(
     to_unit: str = "",
     expected_version: int | None = None,
     prepare: Prepare | None = None,
+    defaults: Prepare | None = None,
     files: Sequence[CheckedFile] = (),
 ) -> WorkOrder:
+    """``defaults`` fills fields the caller left empty, before the guards read them (a unit lead
+    forwarding a request takes the handler's submission); ``prepare`` adds what the guards
+    allowed (deadlines, catalogue routes)."""
     number = order if isinstance(order, str) else order.number
     who = actor_of(actor)
     data = _clean(data)
@@ -107,6 +114,8 @@ def _perform(
                 f"order {number} is at version {row.version}, not {expected_version}; reload it"
             )
         snap = row.to_snapshot()
+        if defaults is not None:
+            data = _clean({**defaults(row, snap), **data})
         lifecycle.decide(facts_of(snap), action, who, data, to_unit)
         if prepare is not None:
             # A prepare step may also blank a field it finds redundant.
@@ -299,19 +308,11 @@ def workorder_dispatch(
     """
 
     def deadlines(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
-        if to_unit == center_unit():
-            raise GuardFailed("to_unit", "an order cannot be dispatched to the hotline center")
-        _require_unit(to_unit, "to_unit")
-        for code in assist:
-            _require_unit(code, "assist")
         final_category = category or snap.category
         if category and not reference.category_is_active(category):
             raise GuardFailed("category", f"unknown or inactive category {category!r}")
-        accept_hours, handle_days = sla_limits(category=final_category, urgency=snap.urgency)
-        now, calendar = clock.now(), working_calendar()
         return {
-            "accept_deadline": _iso(calendar.deadline(now, hours=accept_hours)),
-            "deadline": _iso(calendar.deadline(now, days=handle_days)),
+            **_dispatch_terms(to_unit, assist, final_category, snap.urgency),
             # Recorded only when it changes the category.
             "category": category if category != snap.category else "",
             **_catalogue_record(final_category, snap.area, to_unit),
@@ -325,6 +326,49 @@ def workorder_dispatch(
         data={"assist": list(assist), "note": note, "category": category},
         expected_version=expected_version,
         prepare=deadlines,
+    )
+
+
+def _dispatch_terms(
+    to_unit: str, assist: Sequence[str], category: str, urgency: str
+) -> dict[str, Any]:
+    """The units checked, and the 签收/办理 deadlines from now on the working calendar."""
+    if to_unit == center_unit():
+        raise GuardFailed("to_unit", "an order cannot be dispatched to the hotline center")
+    _require_unit(to_unit, "to_unit")
+    for code in assist:
+        _require_unit(code, "assist")
+    accept_hours, handle_days = sla_limits(category=category, urgency=urgency)
+    now, calendar = clock.now(), working_calendar()
+    return {
+        "accept_deadline": _iso(calendar.deadline(now, hours=accept_hours)),
+        "deadline": _iso(calendar.deadline(now, days=handle_days)),
+    }
+
+
+def workorder_reassign(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    to_unit: str,
+    reason: str,
+    assist: Sequence[str] = (),
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """改派: an order no unit has signed for goes to another lead unit, with a reason; the
+    new unit gets fresh 签收 and 办理 deadlines."""
+
+    def terms(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        return _dispatch_terms(to_unit, assist, snap.category, snap.urgency)
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REASSIGN,
+        to_unit=to_unit,
+        data={"assist": list(assist), "reason": reason},
+        expected_version=expected_version,
+        prepare=terms,
     )
 
 
@@ -395,6 +439,25 @@ def workorder_reply(
     )
 
 
+def workorder_assist_opinion(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    text: str,
+    attachments: Sequence[CheckedFile] = (),
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """协办意见: an assisting unit's part, for the lead unit (主办) to read before it replies."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.ASSIST_OPINION,
+        data={"text": text},
+        expected_version=expected_version,
+        files=attachments,
+    )
+
+
 def workorder_request_extension(
     *,
     actor: User,
@@ -457,26 +520,85 @@ def workorder_request_return(
     *,
     actor: User,
     order: WorkOrder | str,
-    reason: str,
-    basis: str,
-    suggested_unit: str,
+    reason: str = "",
+    basis: str = "",
+    suggested_unit: str = "",
     attachments: Sequence[CheckedFile] = (),
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """申请退单: the unit says the order is not theirs, citing the basis and the right unit."""
+    """申请退单: the unit says the order is not theirs, citing the basis and the right unit.
 
-    def check_unit(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
-        _require_unit(suggested_unit, "suggested_unit")
-        return {}
-
+    A unit lead forwarding a handler's submission (单位审核通过) may leave the fields empty: the
+    submission's are taken, and the event names the submission it forwards."""
     return _perform(
         actor=actor,
         order=order,
         action=Action.REQUEST_RETURN,
         data={"reason": reason, "basis": basis, "suggested_unit": suggested_unit},
         expected_version=expected_version,
-        prepare=check_unit,
+        defaults=_submission(Action.SUBMIT_RETURN, ("reason", "basis", "suggested_unit")),
+        # A forwarded submission's unit was checked when it was submitted.
+        prepare=_unit_checker(suggested_unit),
         files=attachments,
+    )
+
+
+def workorder_submit_return(
+    *,
+    actor: User,
+    order: WorkOrder | str,
+    reason: str,
+    basis: str,
+    suggested_unit: str,
+    attachments: Sequence[CheckedFile] = (),
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """退单报单位审核: in a unit that reviews its requests, the handler's return request goes to
+    the unit lead first."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.SUBMIT_RETURN,
+        data={"reason": reason, "basis": basis, "suggested_unit": suggested_unit},
+        expected_version=expected_version,
+        prepare=_unit_checker(suggested_unit),
+        files=attachments,
+    )
+
+
+def _unit_checker(code: str) -> Prepare:
+    def check(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if code:
+            _require_unit(code, "suggested_unit")
+        return {}
+
+    return check
+
+
+def _submission(submit: Action, keys: tuple[str, ...]) -> Prepare:
+    """Defaults for a lead forwarding a submission: the handler's fields and its seq."""
+
+    def defaults(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if snap.state not in lifecycle.UNIT_REVIEW_STATES:
+            return {}
+        event = row.events.filter(action=submit).order_by("-seq").first()
+        if event is None:
+            return {}
+        return {**{k: event.data.get(k) for k in keys}, "submission": event.seq}
+
+    return defaults
+
+
+def workorder_send_back(
+    *, actor: User, order: WorkOrder | str, reason: str, expected_version: int | None = None
+) -> WorkOrder:
+    """单位审核退回: the unit lead sends a handler's submission back, with a reason."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.SEND_BACK,
+        data={"reason": reason},
+        expected_version=expected_version,
     )
 
 
@@ -521,16 +643,38 @@ def workorder_request_close(
     *,
     actor: User,
     order: WorkOrder | str,
+    result: str = "",
+    evidence: Sequence[str] = (),
+    attachments: Sequence[CheckedFile] = (),
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """申请办结 with the result, evidence notes and optional evidence files (附件). A unit lead
+    forwarding a handler's submission may leave the result empty: the submission's is taken."""
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.REQUEST_CLOSE,
+        data={"result": result, "evidence": list(evidence)},
+        expected_version=expected_version,
+        defaults=_submission(Action.SUBMIT_CLOSE, ("result", "evidence")),
+        files=attachments,
+    )
+
+
+def workorder_submit_close(
+    *,
+    actor: User,
+    order: WorkOrder | str,
     result: str,
     evidence: Sequence[str] = (),
     attachments: Sequence[CheckedFile] = (),
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """申请办结 with the result, evidence notes and optional evidence files (附件)."""
+    """办结报单位审核: the handler's closure request goes to the unit lead first."""
     return _perform(
         actor=actor,
         order=order,
-        action=Action.REQUEST_CLOSE,
+        action=Action.SUBMIT_CLOSE,
         data={"result": result, "evidence": list(evidence)},
         expected_version=expected_version,
         files=attachments,
@@ -669,6 +813,27 @@ def workorder_archive(
         action=Action.ARCHIVE,
         data={},
         expected_version=expected_version,
+    )
+
+
+def workorder_mark_key(
+    *, actor: User, order: WorkOrder | str, note: str, expected_version: int | None = None
+) -> WorkOrder:
+    """标记重点工单: a liaison officer (联络员) marks an order of their units or areas, with a
+    note, for the inspectors; an order outside their scope does not exist for them."""
+
+    def in_scope(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
+        if not restrict_orders(actor).filter(pk=row.pk).exists():
+            raise NotFound(f"order {row.number} does not exist")
+        return {}
+
+    return _perform(
+        actor=actor,
+        order=order,
+        action=Action.MARK_KEY,
+        data={"note": note},
+        expected_version=expected_version,
+        prepare=in_scope,
     )
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hotline.accounts.models import Unit, User
+from hotline.accounts.models import LiaisonScope, Unit, User
+from hotline.accounts.unit_review import unit_review_set
 from hotline.domain.lifecycle import Action, Role, State
+from hotline.reference.models import Area as RefArea
 from hotline.workorders import services as s
 from hotline.workorders.models import WorkOrder
 from tests.common.factories import CategoryFactory, UnitFactory, UserFactory
@@ -28,6 +30,7 @@ class World:
     citizen: User
     admin: User
     director: User
+    liaison: User  # 联络员 assigned to unit a (市住建局)
 
     def by_role(self, role: Role, unit: str = "a") -> User:
         return {
@@ -39,7 +42,12 @@ class World:
             Role.CITIZEN: self.citizen,
             Role.ADMIN: self.admin,
             Role.DIRECTOR: self.director,
+            Role.LIAISON: self.liaison,
         }[role]
+
+    def review_on(self, unit: Unit | None = None, *, required: bool = True) -> None:
+        """单位审核: the unit (a by default) reviews its handlers' requests from now on."""
+        unit_review_set(actor="admin", unit=(unit or self.unit_a).code, required=required)
 
     def create(self, **overrides: Any) -> WorkOrder:
         fields: dict[str, Any] = {
@@ -56,17 +64,32 @@ class World:
         actor = fields.pop("actor", self.agent)
         return s.workorder_create(actor=actor, **fields)
 
-    def walk(self, order: WorkOrder, state: State) -> WorkOrder:
-        """Move a new order to ``state`` by the usual path."""
+    def walk(self, order: WorkOrder, state: State, *, assist: tuple[Unit, ...] = ()) -> WorkOrder:
+        """Move a new order to ``state`` by the usual path (unit a leads, ``assist`` assists);
+        the unit-review states switch unit a's review on."""
         n = order.number
         if state is State.RECEIVED:
             return order
         if state is State.MERGED:
             other = self.create()
             return s.workorder_merge(actor=self.dispatcher, order=n, into=other.number)
-        order = s.workorder_dispatch(actor=self.dispatcher, order=n, to_unit=self.unit_a.code)
+        order = s.workorder_dispatch(
+            actor=self.dispatcher,
+            order=n,
+            to_unit=self.unit_a.code,
+            assist=[u.code for u in assist],
+        )
         if state is State.DISPATCHED:
             return order
+        if state is State.UNIT_RETURN_REVIEW:
+            self.review_on()
+            return s.workorder_submit_return(
+                actor=self.handler_a,
+                order=n,
+                reason="非本单位职责",
+                basis="三定方案",
+                suggested_unit=self.unit_b.code,
+            )
         if state is State.RETURN_REVIEW:
             return s.workorder_request_return(
                 actor=self.handler_a,
@@ -78,6 +101,9 @@ class World:
         order = s.workorder_accept(actor=self.handler_a, order=n)
         if state is State.HANDLING:
             return order
+        if state is State.UNIT_CLOSE_REVIEW:
+            self.review_on()
+            return s.workorder_submit_close(actor=self.handler_a, order=n, result="已解决")
         order = s.workorder_request_close(actor=self.handler_a, order=n, result="已解决")
         if state is State.CLOSE_REVIEW:
             return order
@@ -93,6 +119,16 @@ def valid_args(world: World, action: Action, order: WorkOrder) -> dict[str, Any]
     return {
         Action.ANSWER_DIRECTLY: {"answer": "已按政策答复"},
         Action.DISPATCH: {"to_unit": world.unit_a.code, "assist": [world.unit_c.code]},
+        Action.REASSIGN: {"to_unit": other, "reason": "职责划分有误，改派", "assist": []},
+        Action.ASSIST_OPINION: {"text": "我局已配合现场核查，意见如下"},
+        Action.SUBMIT_RETURN: {
+            "reason": "非本单位职责",
+            "basis": "三定方案第三条",
+            "suggested_unit": other,
+        },
+        Action.SUBMIT_CLOSE: {"result": "已解决", "evidence": ["photo-1.jpg"]},
+        Action.SEND_BACK: {"reason": "退单依据不足，请继续办理"},
+        Action.MARK_KEY: {"note": "群众反映强烈，列为重点工单"},
         Action.ACCEPT: {},
         Action.CONTACT: {"note": "已电话联系"},
         Action.VISIT: {"note": "已现场查看"},
@@ -122,6 +158,12 @@ def valid_args(world: World, action: Action, order: WorkOrder) -> dict[str, Any]
 SERVICES = {
     Action.ANSWER_DIRECTLY: s.workorder_answer_directly,
     Action.DISPATCH: s.workorder_dispatch,
+    Action.REASSIGN: s.workorder_reassign,
+    Action.ASSIST_OPINION: s.workorder_assist_opinion,
+    Action.SUBMIT_RETURN: s.workorder_submit_return,
+    Action.SUBMIT_CLOSE: s.workorder_submit_close,
+    Action.SEND_BACK: s.workorder_send_back,
+    Action.MARK_KEY: s.workorder_mark_key,
     Action.ACCEPT: s.workorder_accept,
     Action.CONTACT: s.workorder_contact,
     Action.VISIT: s.workorder_visit,
@@ -157,6 +199,13 @@ def build_world() -> World:
     jiwei = UnitFactory(code="jiwei", name="市纪委监委")
     CategoryFactory(code="noise", name="噪音扰民")
     CategoryFactory(code="property", name="物业管理")
+    liaison = UserFactory(
+        username="liaison", role=Role.LIAISON, unit=jiwei, first_name="联络员小周"
+    )
+    LiaisonScope.objects.create(user=liaison, unit=a)
+    # ... and the street 和平里街道, so an order not yet dispatched there is in scope too.
+    RefArea.objects.create(code="hepingli", name="和平里街道")
+    LiaisonScope.objects.create(user=liaison, area="hepingli")
     return World(
         center=center,
         unit_a=a,
@@ -173,4 +222,5 @@ def build_world() -> World:
         director=UserFactory(
             username="director", role=Role.DIRECTOR, unit=center, first_name="值班长老陈"
         ),
+        liaison=liaison,
     )

@@ -12,6 +12,7 @@ import pytest
 from hotline.domain import policy
 from hotline.domain.lifecycle import (
     RULES,
+    UNIT_REVIEW_STATES,
     Action,
     Actor,
     GuardFailed,
@@ -52,10 +53,16 @@ DESIGN_ROLES: dict[Action, set[Role]] = {
     Action.CREATE: {R.AGENT, R.CITIZEN},
     Action.ANSWER_DIRECTLY: {R.AGENT},
     Action.DISPATCH: {R.DISPATCHER},
+    Action.REASSIGN: {R.DISPATCHER},
     Action.ACCEPT: UNIT_STAFF,
     Action.CONTACT: UNIT_STAFF,
     Action.VISIT: UNIT_STAFF,
     Action.REPLY: UNIT_STAFF,
+    Action.ASSIST_OPINION: UNIT_STAFF,
+    Action.SUBMIT_RETURN: {R.HANDLER},
+    Action.SUBMIT_CLOSE: {R.HANDLER},
+    Action.SEND_BACK: {R.UNIT_LEAD},
+    Action.MARK_KEY: {R.LIAISON},
     Action.REQUEST_EXTENSION: UNIT_STAFF,
     Action.APPROVE_EXTENSION: {R.DISPATCHER},
     Action.REJECT_EXTENSION: {R.DISPATCHER},
@@ -66,7 +73,7 @@ DESIGN_ROLES: dict[Action, set[Role]] = {
     Action.APPROVE_CLOSE: {R.DISPATCHER},
     Action.REJECT_CLOSE: {R.DISPATCHER},
     Action.URGE: {R.DISPATCHER, R.SUPERVISOR},
-    Action.FOLLOW_UP: {R.DISPATCHER},
+    Action.FOLLOW_UP: {R.AGENT, R.DISPATCHER},
     Action.RATE: {R.CITIZEN},
     Action.REOPEN: {R.DISPATCHER},
     Action.MERGE: {R.DISPATCHER},
@@ -94,12 +101,22 @@ VALID_DATA: dict[str, Any] = {
 }
 
 
+# The order facts an action needs to be offered at all: 协办 on another unit's order; a submission
+# in a unit that reviews its requests.
+ACTION_FACTS: dict[Action, dict[str, Any]] = {
+    Action.ASSIST_OPINION: {"current_unit": "lead", "assist_units": ("a",)},
+    Action.SUBMIT_RETURN: {"unit_review": True},
+    Action.SUBMIT_CLOSE: {"unit_review": True},
+}
+FORWARDS = {Action.REQUEST_RETURN, Action.REQUEST_CLOSE}
+
+
 def _actor(role: Role, unit: str = "a") -> Actor:
     return Actor(username=f"{role}-user", role=role, unit=unit if role in UNIT_STAFF else "center")
 
 
 def _facts(state: State | None, actor: Actor, **facts: Any) -> OrderFacts:
-    return OrderFacts(state=state, current_unit="a", creator=actor.username, **facts)
+    return OrderFacts(**{"state": state, "current_unit": "a", "creator": actor.username, **facts})
 
 
 @pytest.mark.parametrize(("role", "action"), list(itertools.product(Role, Action)))
@@ -114,9 +131,13 @@ def test_an_action_is_offered_from_its_states_to_its_roles_only(role: Role, acti
     for state in [None, *State]:
         # A review needs a request waiting; anything else is offered on a clean order.
         pending = action in {Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}
-        facts = _facts(state, actor, extension_pending=pending)
+        facts = _facts(state, actor, extension_pending=pending, **ACTION_FACTS.get(action, {}))
         offered = action in policy.actions_available(facts=facts, actor=actor)
-        assert offered == (state in sources and role in DESIGN_ROLES[action]), state
+        # Only the unit lead forwards what a handler submitted for review (单位审核).
+        lead_only = action in FORWARDS and state in UNIT_REVIEW_STATES and role is R.HANDLER
+        assert offered == (state in sources and role in DESIGN_ROLES[action] and not lead_only), (
+            state
+        )
 
 
 @pytest.mark.parametrize("action", sorted(a for a in Action if RULES[a].unit_bound))
@@ -179,8 +200,8 @@ def test_offered_means_decide_accepts_good_data(role: Role, action: Action) -> N
 
 # Which pages each role uses, in the words of the README's "Role home pages".
 DESIGN_AREAS: dict[Role, set[Area]] = {
-    R.AGENT: {Area.ORDERS, Area.INTAKE, Area.ASSIST, Area.STAFF},
-    R.DISPATCHER: {Area.ORDERS, Area.ASSIST, Area.DISPATCH, Area.STAFF},
+    R.AGENT: {Area.ORDERS, Area.INTAKE, Area.ASSIST, Area.STAFF, Area.WORKLIST},
+    R.DISPATCHER: {Area.ORDERS, Area.ASSIST, Area.DISPATCH, Area.STAFF, Area.WORKLIST},
     R.HANDLER: {Area.ORDERS, Area.INBOX, Area.STAFF},
     R.UNIT_LEAD: {Area.ORDERS, Area.INBOX, Area.STAFF},
     R.SUPERVISOR: {Area.ORDERS, Area.SUPERVISION, Area.CALLCENTER, Area.STAFF},
@@ -193,7 +214,8 @@ DESIGN_AREAS: dict[Role, set[Area]] = {
         Area.CALLCENTER,
         Area.STAFF,
     },
-    R.DIRECTOR: {Area.ORDERS, Area.CALLCENTER, Area.STAFF},
+    R.DIRECTOR: {Area.ORDERS, Area.CALLCENTER, Area.STAFF, Area.WORKLIST},
+    R.LIAISON: {Area.ORDERS, Area.STAFF, Area.LIAISON},
 }
 
 
@@ -455,6 +477,11 @@ def test_people_and_their_units_are_shown_to_staff_only(audience: Audience, part
 
 
 INTERNAL_REVIEWS = {
+    Action.ASSIST_OPINION,
+    Action.SUBMIT_RETURN,
+    Action.SUBMIT_CLOSE,
+    Action.SEND_BACK,
+    Action.MARK_KEY,
     Action.REQUEST_EXTENSION,
     Action.REJECT_EXTENSION,
     Action.REQUEST_RETURN,

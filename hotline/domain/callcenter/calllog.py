@@ -21,6 +21,12 @@ first_line       BIGINT     line numbers of the evidence in the source file
 last_line        BIGINT
 ===============  =========  ==================================================================
 
+``calls`` holds inbound calls only. Outbound calls (回拨, ``direction`` ``out`` in a CDR, a
+``CALLOUTBOUND`` call in a queue_log) are in ``outbound_calls`` (call_id, queue, caller = the number
+dialled, outcome = answered / no_answer / busy / failed, entered_at = when dialling started,
+talk_seconds, agent, first_line, last_line), so that no KPI ever counts them as offered or answered;
+:mod:`hotline.domain.callcenter.callbacks` reads both.
+
 What is wrong with a file falls in one of three kinds (docs/design.md, "Bad call-center input"):
 
 * **fatal** — the file cannot be read as a call log: missing, a directory, empty, not UTF-8, a

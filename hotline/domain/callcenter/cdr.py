@@ -1,9 +1,14 @@
 """The plain CDR CSV of docs/design.md → the ``calls`` table.
 
-Columns: ``call_id, started_at, queued, wait_seconds, outcome, agent, talk_seconds`` (``queue``
-and ``caller`` may be added). Rows are checked one by one while streaming; a bad row is reported
-with its line number and field and left out, the good ones go to a normalised file that DuckDB
-reads. What is fatal, what is a malformed row and what is only a warning: see
+Columns: ``call_id, started_at, queued, wait_seconds, outcome, agent, talk_seconds`` (``queue``,
+``caller`` and ``direction`` may be added). ``direction`` is ``in`` (the default) or ``out``: an
+outbound call (a callback, 回拨) whose ``caller`` is the number dialled and whose outcome is one of
+:data:`OUTBOUND_OUTCOMES`. Outbound calls go to their own table, ``outbound_calls``, never to
+``calls``: no KPI counts them as offered or answered.
+
+Rows are checked one by one while streaming; a bad row is reported with its line number and
+field and left out, the good ones go to a normalised file that DuckDB reads. What is fatal,
+what is a malformed row and what is only a warning: see
 :mod:`hotline.domain.callcenter.calllog`.
 """
 
@@ -34,8 +39,10 @@ from hotline.domain.duck import open_connection
 from hotline.domain.inputs import InputError, csv_lines, input_file
 
 REQUIRED = ("call_id", "started_at", "outcome")
-OPTIONAL = ("queued", "wait_seconds", "agent", "talk_seconds", "queue", "caller")
+OPTIONAL = ("queued", "wait_seconds", "agent", "talk_seconds", "queue", "caller", "direction")
 OUTCOMES = ("answered", "abandoned", "ivr_only", "other")
+OUTBOUND_OUTCOMES = ("answered", "no_answer", "busy", "failed")
+DIRECTIONS = ("in", "out")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 _NORMALISED = (
@@ -49,6 +56,7 @@ _NORMALISED = (
     "talk_seconds",
     "agent",
     "line",
+    "direction",
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -77,6 +85,9 @@ def load_cdr(
         with normalised.open("w", newline="") as out:
             _normalise(source, csv.writer(out), report, zone)
         con.execute(_CALLS_SQL, [str(normalised)])
+        con.execute(_OUTBOUND_SQL)
+        con.execute("DELETE FROM calls WHERE direction = 'out'")
+        con.execute("ALTER TABLE calls DROP COLUMN direction")
     return CallLog(con, report)
 
 
@@ -145,12 +156,24 @@ def _checked(
         raise RowProblem(
             f"duplicate call_id {call_id!r} (first on line {seen[call_id]})", field="call_id"
         )
-    outcome = _text(row, "outcome").lower()
-    if outcome not in OUTCOMES:
+    direction = _text(row, "direction").lower() or "in"
+    if direction not in DIRECTIONS:
         raise RowProblem(
-            f"outcome {outcome[:40]!r} is not one of {', '.join(OUTCOMES)}", field="outcome"
+            f"direction {direction[:40]!r} is not one of {', '.join(DIRECTIONS)}",
+            field="direction",
+        )
+    outcome = _text(row, "outcome").lower()
+    allowed = OUTCOMES if direction == "in" else OUTBOUND_OUTCOMES
+    if outcome not in allowed:
+        kind = "an inbound" if direction == "in" else "an outbound"
+        raise RowProblem(
+            f"outcome {outcome[:40]!r} is not one of {', '.join(allowed)} for {kind} call",
+            field="outcome",
         )
     started = _time(_text(row, "started_at"), zone)
+    if direction == "out":
+        seen[call_id] = line
+        return _outbound(row, call_id, outcome, started, line)
     queued = _flag(_text(row, "queued"), default=outcome in ("answered", "abandoned"))
     wait = _seconds(row, "wait_seconds", required=queued and outcome == "abandoned")
     talk = _seconds(row, "talk_seconds", required=False)
@@ -174,6 +197,29 @@ def _checked(
         talk if outcome == "answered" else None,
         agent if outcome == "answered" else "",
         line,
+        "in",
+    ]
+
+
+def _outbound(
+    row: dict[Any, Any], call_id: str, outcome: str, started: datetime, line: int
+) -> list[Any]:
+    """An outbound call (回拨): the number dialled, who dialled, how it ended."""
+    talk = _seconds(row, "talk_seconds", required=False)
+    queue, number, agent = _name(row, "queue"), _name(row, "caller"), _name(row, "agent")
+    answered = outcome == "answered"
+    return [
+        call_id,
+        queue,
+        number,
+        outcome,
+        "",
+        started.isoformat(sep=" "),
+        None,
+        talk if answered else None,
+        agent,
+        line,
+        "out",
     ]
 
 
@@ -245,7 +291,7 @@ def _seconds(row: dict[str, Any], name: str, *, required: bool) -> float | None:
 
 _CALLS_SQL = """
 CREATE OR REPLACE TEMP TABLE calls AS
-SELECT call_id, nullif(queue, '') AS queue, nullif(caller, '') AS caller, outcome,
+SELECT call_id, direction, nullif(queue, '') AS queue, nullif(caller, '') AS caller, outcome,
   nullif(exit_reason, '') AS exit_reason, entered_at,
   CASE WHEN outcome = 'answered' THEN entered_at + to_seconds(wait_seconds) END AS answered_at,
   CASE WHEN outcome = 'answered'
@@ -256,5 +302,12 @@ SELECT call_id, nullif(queue, '') AS queue, nullif(caller, '') AS caller, outcom
 FROM read_csv(?, header = true, columns = {
   'call_id': 'VARCHAR', 'queue': 'VARCHAR', 'caller': 'VARCHAR', 'outcome': 'VARCHAR',
   'exit_reason': 'VARCHAR', 'entered_at': 'TIMESTAMP', 'wait_seconds': 'DOUBLE',
-  'talk_seconds': 'DOUBLE', 'agent': 'VARCHAR', 'line': 'BIGINT'})
+  'talk_seconds': 'DOUBLE', 'agent': 'VARCHAR', 'line': 'BIGINT', 'direction': 'VARCHAR'})
+"""
+
+# Outbound calls (回拨) in their own table: see hotline.domain.callcenter.calllog.
+_OUTBOUND_SQL = """
+CREATE OR REPLACE TEMP TABLE outbound_calls AS
+SELECT call_id, queue, caller, outcome, entered_at, talk_seconds, agent, first_line, last_line
+FROM calls WHERE direction = 'out'
 """

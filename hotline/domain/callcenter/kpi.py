@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from hotline.domain import erlang
+from hotline.domain.callcenter import callbacks
 from hotline.domain.callcenter.calllog import UNKNOWN_AGENT, CallLog
 from hotline.domain.inputs import InputError
 
@@ -35,6 +36,9 @@ DEFINITIONS = {
     "ASA, occupancy and P(wait); positions_needed adds shrinkage",
     "expected_service_level_as_staffed": "Erlang C service level with the agents really "
     "available in the interval (staffed_agents, rounded down)",
+    "callbacks": callbacks.DEFINITION,
+    "outbound": "outbound calls (回拨) are never offered, answered or abandoned calls: they "
+    "count only in callbacks and outbound",
 }
 
 
@@ -48,6 +52,7 @@ class KpiOptions:
     target_seconds: float = erlang.DEFAULT_TARGET_SECONDS
     service_level: float = erlang.DEFAULT_SERVICE_LEVEL
     shrinkage: float = 0.0
+    callback_window_minutes: int = callbacks.DEFAULT_WINDOW_MINUTES
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -121,12 +126,22 @@ def kpi_report(
             "GROUP BY 1 ORDER BY 1"
         ).fetchall()
     )
+    outbound = dict(
+        log.con.execute(
+            "SELECT outcome, count(*) FROM outbound_calls GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        if log.has_table("outbound_calls")
+        else []
+    )
     agent_time = _agent_time_totals(log)
     totals["occupancy"] = ratio(agent_time.get("talk"), agent_time.get("available"))
     return {
         **totals,
         "not_offered": not_offered,
         "acceptance": _acceptance(log, order_call_ids),
+        "outbound": outbound,
+        "callbacks": callbacks.callback_counts(log, window_minutes=options.callback_window_minutes),
+        "callback_window_minutes": options.callback_window_minutes,
         "interval_minutes": options.interval_minutes,
         "targets": {
             "answer_within_seconds": options.target_seconds,

@@ -18,7 +18,16 @@ EXITWITHKEY        key | position | origposition | waittime
 *TRANSFER          (two fields) | holdtime | calltime | origposition
 RINGNOANSWER       ringtime in milliseconds
 PAUSE / PAUSEALL   reason
+CALLOUTBOUND       (unused) | the number dialled
 =================  ==============================================
+
+Outbound calls (回拨) follow QueueMetrics' convention for outbound queue_log lines (the dialplan
+writes them with ``QueueLog()``): a ``CALLOUTBOUND`` line opens the call on an outbound queue, with
+the agent who dials and the number dialled in data2; a ``CONNECT`` and a ``COMPLETEAGENT`` /
+``COMPLETECALLER`` follow when the citizen picks up. A call id with a ``CALLOUTBOUND`` line is an
+outbound call, kept in the ``outbound_calls`` table and never in ``calls`` (no KPI counts it as
+offered or answered): ``answered`` when it connected, else ``no_answer`` (queue_log does not tell a
+busy line from a failed dial).
 
 Not UTF-8 and over-long lines are fatal; a line that cannot be an event is malformed (left out,
 listed with its field); CONNECT, COMPLETE… or TRANSFER without an agent is a warning: the call
@@ -48,12 +57,13 @@ from hotline.domain.duck import open_connection, sql_list
 from hotline.domain.inputs import MAX_LINE_BYTES, InputError, input_file
 
 ENTER = "ENTERQUEUE"
+OUTBOUND = "CALLOUTBOUND"
 CONNECT = "CONNECT"
 COMPLETES = ("COMPLETECALLER", "COMPLETEAGENT")
 TRANSFERS = ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
 EXITS = ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY")
 RING_NO_ANSWER = "RINGNOANSWER"
-CALL_EVENTS = (ENTER, CONNECT, *COMPLETES, *TRANSFERS, *EXITS, RING_NO_ANSWER)
+CALL_EVENTS = (ENTER, OUTBOUND, CONNECT, *COMPLETES, *TRANSFERS, *EXITS, RING_NO_ANSWER)
 LOGINS = ("ADDMEMBER", "AGENTLOGIN", "AGENTCALLBACKLOGIN")
 LOGOUTS = ("REMOVEMEMBER", "AGENTLOGOFF", "AGENTCALLBACKLOGOFF")
 PAUSES = ("PAUSE", "PAUSEALL")
@@ -199,6 +209,8 @@ CASE
   WHEN {_long("agent")} THEN ['agent is longer than {MAX_NAME} characters', 'agent']
   WHEN event = '{ENTER}' AND {_long("d2")}
     THEN ['the caller (data2) is longer than {MAX_NAME} characters', 'data2']
+  WHEN event = '{OUTBOUND}' AND {_long("d2")}
+    THEN ['the number dialled (data2) is longer than {MAX_NAME} characters', 'data2']
   WHEN event IN {sql_list(PAUSES)} AND {_long("d1")}
     THEN ['the pause reason (data1) is longer than {MAX_NAME} characters', 'data1']
   WHEN event IN {sql_list((RING_NO_ANSWER, *AGENT_EVENTS))}
@@ -260,7 +272,7 @@ FROM checked
 """
 
 _CALLS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE calls AS
+CREATE OR REPLACE TEMP TABLE all_calls AS
 WITH e AS (
   SELECT * FROM ql WHERE problem IS NULL AND event IN {sql_list(CALL_EVENTS)}
 ), g AS (
@@ -282,6 +294,11 @@ WITH e AS (
     arg_max(TRY_CAST(CASE WHEN event = 'EXITWITHKEY' THEN d4 ELSE d3 END AS DOUBLE), ts)
       FILTER (WHERE event IN {sql_list(EXITS)}) AS exit_wait,
     count(*) FILTER (WHERE event = '{RING_NO_ANSWER}') AS ring_no_answer,
+    count(*) FILTER (WHERE event = '{OUTBOUND}') > 0 AS outbound,
+    min(ts) FILTER (WHERE event = '{OUTBOUND}') AS outbound_at,
+    arg_min(d2, ts) FILTER (WHERE event = '{OUTBOUND}') AS dialled,
+    arg_min(agent, ts) FILTER (WHERE event = '{OUTBOUND}' AND agent NOT IN ('', 'NONE'))
+      AS dialled_by,
     min(line_no) AS first_line,
     max(line_no) AS last_line
   FROM e GROUP BY callid
@@ -303,8 +320,24 @@ SELECT call_id, queue, caller,
        ELSE coalesce(exit_wait, epoch(exited - entered)) END AS wait_seconds,
   CASE WHEN answered THEN talk END AS talk_seconds,
   CASE WHEN answered THEN agent END AS agent,
-  ring_no_answer, first_line, last_line
-FROM timed
+  ring_no_answer, first_line, last_line,
+  outbound, outbound_at, nullif(trim(dialled), '') AS dialled,
+  coalesce(dialled_by, agent) AS dialled_by,
+  answered
+FROM timed;
+
+CREATE OR REPLACE TEMP TABLE calls AS
+SELECT call_id, queue, caller, outcome, exit_reason, entered_at, answered_at, ended_at,
+  wait_seconds, talk_seconds, agent, ring_no_answer, first_line, last_line
+FROM all_calls WHERE NOT outbound;
+
+CREATE OR REPLACE TEMP TABLE outbound_calls AS
+SELECT call_id, queue, dialled AS caller,
+  CASE WHEN answered THEN 'answered' ELSE 'no_answer' END AS outcome,
+  outbound_at AS entered_at, talk_seconds, dialled_by AS agent, first_line, last_line
+FROM all_calls WHERE outbound;
+
+DROP TABLE all_calls;
 """
 
 # Agent state per event, then spans between events: logged out / ready / paused (with reason).

@@ -32,11 +32,11 @@ def _finding(row: dict[str, Any]) -> Finding:
 
 SQL = f"""
 WITH ordered AS (
-  SELECT *, max(CASE WHEN action = 'dispatch' THEN seq END)
+  SELECT *, max(CASE WHEN action IN ('dispatch', 'reassign') THEN seq END)
               OVER (PARTITION BY order_id ORDER BY seq ROWS UNBOUNDED PRECEDING) AS since,
             lead(action) OVER (PARTITION BY order_id ORDER BY seq) AS verdict
   FROM events
-  WHERE action IN ('dispatch', 'request_close', 'approve_close', 'reject_close')
+  WHERE action IN ('dispatch', 'reassign', 'request_close', 'approve_close', 'reject_close')
 ), requests AS (
   SELECT order_id, seq, unit, since, verdict = 'approve_close' AS approved
   FROM ordered WHERE action = 'request_close'

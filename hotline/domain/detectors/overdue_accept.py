@@ -39,22 +39,25 @@ def _finding(row: dict[str, Any]) -> Finding:
     )
 
 
-# $1 grace minutes. The wait ends at the accept, at whatever took the order away, or now.
+# $1 grace minutes. The wait ends at the accept, at whatever took the order away (a return
+# request, or its submission to the unit's lead (单位审核), a merge, a 改派 to another unit),
+# or now. A 改派 starts the new unit's wait.
 SQL = f"""
 WITH dispatches AS (
   SELECT order_id, seq, to_unit AS unit,
          CAST(CAST(data->>'$.accept_deadline' AS TIMESTAMPTZ) AS TIMESTAMP) AS deadline,
          lead(seq) OVER (PARTITION BY order_id ORDER BY seq) AS next_dispatch
-  FROM events WHERE action = 'dispatch'
+  FROM events WHERE action IN ('dispatch', 'reassign')
 ), ends AS (
   SELECT d.order_id, d.seq, d.unit, d.deadline,
          min(e.seq) FILTER (WHERE e.action = 'accept') AS accept_seq,
          min(e.ts) FILTER (WHERE e.action = 'accept') AS accepted_at,
-         min(e.ts) FILTER (WHERE e.action IN ('request_return', 'merge', 'answer_directly'))
+         min(e.ts) FILTER (WHERE e.action IN ('request_return', 'submit_return', 'merge',
+                                          'answer_directly', 'reassign'))
            AS left_at
   FROM dispatches d LEFT JOIN events e
     ON e.order_id = d.order_id AND e.seq > d.seq
-   AND e.seq < coalesce(d.next_dispatch, 9223372036854775807)
+   AND e.seq <= coalesce(d.next_dispatch, 9223372036854775807)
   WHERE d.deadline IS NOT NULL
   GROUP BY ALL
 ), late AS (

@@ -11,7 +11,14 @@ from hotline.domain.detectors.finding import HIGH, MEDIUM, Finding
 from hotline.domain.supervision.eventlog import EventLog
 
 CODE = "overdue_handle"
-DEADLINE_ACTIONS = ("dispatch", "approve_extension", "reject_return", "reject_close", "reopen")
+DEADLINE_ACTIONS = (
+    "dispatch",
+    "reassign",
+    "approve_extension",
+    "reject_return",
+    "reject_close",
+    "reopen",
+)
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,9 @@ WITH status AS (
   SELECT order_id,
     max(seq) FILTER (WHERE action IN ('approve_close', 'answer_directly', 'merge')) AS closed_seq,
     coalesce(max(seq) FILTER (WHERE action = 'reopen'), 0) AS reopen_seq,
-    arg_max(action, seq) FILTER (WHERE action IN ('dispatch', 'request_close', 'approve_close',
-      'reject_close', 'request_return', 'approve_return', 'reject_return', 'reopen',
-      'answer_directly', 'merge')) AS last_step,
+    arg_max(action, seq) FILTER (WHERE action IN ('dispatch', 'reassign', 'request_close',
+      'approve_close', 'reject_close', 'request_return', 'approve_return', 'reject_return',
+      'reopen', 'answer_directly', 'merge')) AS last_step,
     max(seq) AS last_seq
   FROM events GROUP BY order_id
 ), reviews AS (
@@ -74,7 +81,7 @@ WITH status AS (
   SELECT m.order_id, m.done_seq,
     arg_max(CAST(CAST(e.data->>'$.deadline' AS TIMESTAMPTZ) AS TIMESTAMP), e.seq) AS deadline,
     max(e.seq) AS deadline_seq,
-    arg_max(e.to_unit, e.seq) FILTER (WHERE e.action = 'dispatch') AS unit
+    arg_max(e.to_unit, e.seq) FILTER (WHERE e.action IN ('dispatch', 'reassign')) AS unit
   FROM measured m JOIN events e ON e.order_id = m.order_id
    AND e.action IN ({_deadlines}) AND e.data->>'$.deadline' IS NOT NULL
    AND e.seq < coalesce(m.done_seq, 9223372036854775807)

@@ -51,7 +51,7 @@ WITH created AS (
   FROM events WHERE action = 'create'
 ), closed AS (
   SELECT order_id, max(ts) FILTER (WHERE action IN ('approve_close', 'answer_directly')) AS ts,
-    arg_max(to_unit, seq) FILTER (WHERE action = 'dispatch') AS unit
+    arg_max(to_unit, seq) FILTER (WHERE action IN ('dispatch', 'reassign')) AS unit
   FROM events GROUP BY order_id
 ), keyed AS (
   SELECT order_id, ts, category, 'caller' AS via, phone AS key FROM created WHERE phone IS NOT NULL

@@ -46,13 +46,15 @@ WITH open AS ({open_orders_sql()}),
 last AS (
   SELECT e.order_id, max(e.seq) AS last_seq, arg_max(e.action, e.seq) AS last_action,
          max(e.ts) AS last_at,
-         coalesce(arg_max(e.to_unit, e.seq) FILTER (WHERE e.action = 'dispatch'), 'center')
+         coalesce(arg_max(e.to_unit, e.seq) FILTER (WHERE e.action IN ('dispatch', 'reassign')),
+                  'center')
            AS dispatched_to,
-         arg_max(e.action, e.seq) FILTER (WHERE e.action IN ('dispatch', 'approve_return'))
+         arg_max(e.action, e.seq)
+           FILTER (WHERE e.action IN ('dispatch', 'reassign', 'approve_return'))
            AS placement
   FROM events e JOIN open USING (order_id) GROUP BY e.order_id
 ), idle AS (
-  SELECT l.*, CASE WHEN placement = 'dispatch' THEN dispatched_to ELSE 'center' END AS unit,
+  SELECT l.*, CASE WHEN placement <> 'approve_return' THEN dispatched_to ELSE 'center' END AS unit,
     (SELECT count(*) FROM workdays w
       WHERE w.day > CAST(l.last_at AS DATE) AND w.day <= CAST((SELECT ts FROM as_of) AS DATE))
       AS idle_days

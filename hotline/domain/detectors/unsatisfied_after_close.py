@@ -56,7 +56,7 @@ WITH verdicts AS (
 ), closure AS (
   SELECT b.order_id, b.seq, b.resolved, b.satisfied, b.score,
     max(e.seq) FILTER (WHERE e.action = 'approve_close') AS closed_seq,
-    arg_max(e.to_unit, e.seq) FILTER (WHERE e.action = 'dispatch') AS unit
+    arg_max(e.to_unit, e.seq) FILTER (WHERE e.action IN ('dispatch', 'reassign')) AS unit
   FROM bad b JOIN events e ON e.order_id = b.order_id AND e.seq < b.seq
   WHERE b.nth = 1 GROUP BY ALL
 )

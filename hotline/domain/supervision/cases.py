@@ -41,6 +41,8 @@ from enum import StrEnum
 from typing import Any
 
 from hotline.domain.chain import canonical_time, chain_hash
+from hotline.domain.lifecycle import Role
+from hotline.domain.policy import Area, may_enter
 
 
 class CaseState(StrEnum):
@@ -76,6 +78,22 @@ TRANSITIONS: dict[CaseAction, tuple[frozenset[CaseState], CaseState | None]] = {
     CaseAction.CLOSE: (frozenset({S.VERIFYING, S.RECTIFYING, S.ACCOUNTABILITY}), S.CLOSED),
 }
 del S
+
+# Who takes a case's steps: the inspectors (whoever may enter 天眼: supervisors, administrators)
+# every step but the unit's own 整改报告 (its lead's, checked by the service); a 联络员 only
+# hands an order of their scope to a case still being worked (attach_order) and reads nothing
+# else of the case but its number and title.
+LIAISON_STEPS = frozenset({CaseAction.ATTACH_ORDER})
+
+
+def may_take_step(*, role: Role | None, action: CaseAction) -> bool:
+    """Whether ``role`` may take ``action`` on a case (the case's state decides the rest)."""
+    if action is CaseAction.REPORT_RECTIFICATION:
+        return role is Role.UNIT_LEAD
+    if role is Role.LIAISON:
+        return action in LIAISON_STEPS
+    return may_enter(role=role, area=Area.SUPERVISION)
+
 
 # 问责方式 (forms of accountability), in rising order of weight, each with its 形态 (1-4).
 FORMS = (

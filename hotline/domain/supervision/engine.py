@@ -13,11 +13,13 @@ from hotline.domain.detectors import (
     bounce,
     close_without_contact,
     overdue_accept,
+    overdue_follow_up,
     overdue_handle,
     rejected_close,
     rejected_return,
     repeat_request,
     stalled,
+    unreviewed_request,
     unsatisfied_after_close,
 )
 from hotline.domain.detectors.base import ensure_unit_names
@@ -37,9 +39,14 @@ DETECTORS: dict[str, tuple[Callable[..., list[Finding]], type | None]] = {
     "rejected_return": (rejected_return.detect, None),
     "rejected_close": (rejected_close.detect, rejected_close.RejectedCloseThresholds),
     "close_without_contact": (close_without_contact.detect, None),
+    "unreviewed_request": (unreviewed_request.detect, None),
     "overdue_accept": (overdue_accept.detect, overdue_accept.OverdueAcceptThresholds),
     "overdue_handle": (overdue_handle.detect, overdue_handle.OverdueHandleThresholds),
     "stalled": (stalled.detect, stalled.StalledThresholds),
+    "overdue_follow_up": (
+        overdue_follow_up.detect,
+        overdue_follow_up.OverdueFollowUpThresholds,
+    ),
     "unsatisfied_after_close": (
         unsatisfied_after_close.detect,
         unsatisfied_after_close.UnsatisfiedThresholds,
@@ -80,11 +87,14 @@ def supervise(
     is_working_day: Callable[[date], bool] | None = None,
     timings: dict[str, float] | None = None,
     period: str = "month",
+    review_periods: unreviewed_request.ReviewPeriods | None = None,
+    unit_leads: unreviewed_request.UnitLeads | None = None,
 ) -> dict[str, Any]:
     """The whole report: summary, findings, units (with their findings by detector), the unit
     pairs (bounce network), the orders that changed hands (worst 1,000) and the unit scorecards
-    per ``period``."""
+    per ``period``. ``review_periods`` and ``unit_leads`` (单位审核) feed ``unreviewed_request``."""
     ensure_unit_names(log, unit_names)
+    unreviewed_request.ensure_review_inputs(log, periods=review_periods, leads=unit_leads)
     if log.ours:
         add_working_days(log, is_working_day or (lambda day: day.weekday() < 5))
     started = time.perf_counter()

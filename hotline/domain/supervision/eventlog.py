@@ -1,8 +1,9 @@
 """The ``events`` relation the detectors read, from our interchange files or any event log.
 
 Columns: ``order_id, seq, ts (local TIMESTAMP), action, actor, unit, to_unit, data (JSON)``, plus
-``holder``: the unit that has the order after the event (the dispatch target for our own logs,
-the event's own unit for external logs), which is what handover metrics walk.
+``holder``: the unit that has the order after the event (for our own logs the target of a
+dispatch or of a 改派 (reassign); for external logs the event's own unit), which is what the
+handover metrics walk.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def load_interchange(
                    CAST(CAST("at" AS TIMESTAMPTZ) AS TIMESTAMP) AS ts, action,
                    coalesce(actor, '') AS actor, coalesce(unit, '') AS unit,
                    coalesce(to_unit, '') AS to_unit, CAST(data AS JSON) AS data,
-                   CASE WHEN action = 'dispatch' THEN to_unit END AS holder
+                   CASE WHEN action IN ('dispatch', 'reassign') THEN to_unit END AS holder
             FROM {source}"""
         )
     except duckdb.Error as exc:

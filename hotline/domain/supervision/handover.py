@@ -1,6 +1,10 @@
 """Handover metrics (工单流转): on each order's unit sequence with consecutive repeats collapsed,
 handovers = changes of unit, revisits = positions whose unit appeared earlier, ABA = a unit equal
-to the one two positions back. Per order, per unit, per ordered unit pair (the bounce network)."""
+to the one two positions back. Per order, per unit, per ordered unit pair (the bounce network).
+
+The unit sequence is the ``holder`` column of the events (eventlog): for our own logs, the target
+of every dispatch (派单) and every reassign (改派), so a 改派 from A to B is a handover and A → B
+→ A an ABA; assisting units (协办) never hold the order."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """Unit scorecards per period (承办单位考核): the rates of 接诉即办, the conduct the 天眼 detectors
 found, a score, a rank, a trend.
 
-Every event is charged to the unit holding the order at that moment (the last dispatch target)
-and to the period it happened in; a finding is charged to the unit it names and to the period of
-its first evidence event. Rates with nothing to divide are None, never 0 or 100 %.
+Every event is charged to the unit holding the order at that moment (the last dispatch or
+改派 target; never an assisting unit, 协办) and to the period it happened in; a finding is
+charged to the unit it names and to the period of its first evidence event. A 改派 counts as
+a dispatch to the new unit; the old unit is not credited with the new unit's 签收. Rates with
+nothing to divide are None, never 0 or 100 %.
 
 =====================  ========================================================================
 accept_on_time_rate    签收及时率: dispatches accepted by the 签收 deadline / dispatches accepted
@@ -65,6 +67,7 @@ DEFAULT_FINDING_WEIGHTS: dict[str, float] = {
     "close_without_contact": 3.0,
     "rejected_return": 2.0,
     "rejected_close": 2.0,
+    "unreviewed_request": 2.0,
     "boilerplate_reply": 1.0,
     "unsatisfied_after_close": 1.0,
     "repeat_request": 1.0,
@@ -72,6 +75,9 @@ DEFAULT_FINDING_WEIGHTS: dict[str, float] = {
     "stalled": 1.0,
     "overdue_accept": 0.5,
 }
+# Findings about the center's own work (回访超时 is charged to the center unit): not a handling
+# unit's conduct, so the unit scorecards leave them out.
+CENTER_DETECTORS = frozenset({"overdue_follow_up"})
 PERIODS = {"month": "month", "week": "week", "quarter": "quarter", "year": "year"}
 RATES = {
     "accept_on_time_rate": ("accepted_on_time", "accepted"),
@@ -156,6 +162,8 @@ def _load_findings(log: EventLog, findings: Iterable[FindingLike]) -> None:
     charged = []
     for finding in findings:
         item = finding.as_dict() if isinstance(finding, Finding) else finding
+        if item.get("detector") in CENTER_DETECTORS:
+            continue
         if item.get("unit") and item.get("order") and item.get("evidence"):
             charged.append(
                 (str(item["order"]), item["unit"], item["detector"], min(item["evidence"]))
@@ -203,19 +211,22 @@ def _rank(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _SQL = """
 WITH charged AS (
   SELECT *,
-    last_value(CASE WHEN action = 'dispatch' THEN to_unit END IGNORE NULLS)
+    last_value(CASE WHEN action IN ('dispatch', 'reassign') THEN to_unit END IGNORE NULLS)
       OVER (PARTITION BY order_id ORDER BY seq ROWS UNBOUNDED PRECEDING) AS in_charge,
     lag(action) OVER (PARTITION BY order_id ORDER BY seq) AS before
   FROM events
-  WHERE action IN ('dispatch', 'accept', 'request_return', 'approve_return', 'reject_return',
-                   'request_close', 'approve_close', 'reject_close', 'reopen', 'follow_up')
+  WHERE action IN ('dispatch', 'reassign', 'accept', 'request_return', 'approve_return',
+                   'reject_return', 'request_close', 'approve_close', 'reject_close', 'reopen',
+                   'follow_up')
+), sent AS (
+  SELECT *, lead(seq) OVER (PARTITION BY order_id ORDER BY seq) AS next_sent
+  FROM events WHERE action IN ('dispatch', 'reassign')
 ), accepts AS (
   SELECT d.order_id, d.seq, d.to_unit AS unit, d.ts,
     CAST(CAST(d.data->>'$.accept_deadline' AS TIMESTAMPTZ) AS TIMESTAMP) AS deadline,
     min(a.ts) AS accepted_at
-  FROM events d JOIN events a ON a.order_id = d.order_id AND a.action = 'accept'
-   AND a.seq > d.seq
-  WHERE d.action = 'dispatch'
+  FROM sent d JOIN events a ON a.order_id = d.order_id AND a.action = 'accept'
+   AND a.seq > d.seq AND a.seq < coalesce(d.next_sent, 9223372036854775807)
   GROUP BY ALL
 ), closes AS (
   SELECT c.order_id, c.seq, c.in_charge AS unit, c.ts,
@@ -228,7 +239,7 @@ WITH charged AS (
 ), tallies AS (
   SELECT date_trunc('{period}', ts) AS period, in_charge AS unit,
     count(DISTINCT order_id) AS orders,
-    count(*) FILTER (WHERE action = 'dispatch') AS dispatches,
+    count(*) FILTER (WHERE action IN ('dispatch', 'reassign')) AS dispatches,
     count(*) FILTER (WHERE action = 'approve_return') AS returns,
     count(*) FILTER (WHERE action = 'request_return') AS return_requests,
     count(*) FILTER (WHERE action = 'reject_return') AS returns_rejected,

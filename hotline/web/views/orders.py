@@ -29,14 +29,16 @@ from hotline.web import labels
 from hotline.web.access import EVERYONE, for_roles, role_of
 from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
+from hotline.web.unit_review import forward_label, prefilled, review_submission
+from hotline.web.views.assist import assist_context
 from hotline.workorders import selectors, services
 from hotline.workorders.api import ACTIONS
 from hotline.workorders.attachments import CheckedFile, attachments_check
+from hotline.workorders.follow_ups import follow_ups_due
 from hotline.workorders.models import WorkOrder
 
 PAGE_SIZE = 50
 # 待回访: closed by a unit, nobody has called the citizen back yet.
-FOLLOW_UP = {"state": lifecycle.State.CLOSED, "reached__isnull": True, "first_unit__gt": ""}
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -131,8 +133,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     orders = selectors.workorder_list(user=user, filters=filters_from(request))
     if request.GET.get("extension"):
         orders = orders.filter(extension_pending=True)
-    if request.GET.get("followup"):
-        orders = orders.filter(**FOLLOW_UP)
+    if request.GET.get("followup"):  # 待回访: the worklist's own rule (time limit, tries)
+        orders = orders.filter(pk__in=follow_ups_due(user).values("pk"))
     if request.GET.get("export") == "xlsx":
         return _export(user, orders)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -163,12 +165,13 @@ def allowed_actions(user: User, order: WorkOrder) -> list[Action]:
 
 
 def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[str, Any]]:
+    submitted = review_submission(order)
     return [
         {
             "action": str(action),
-            "label": labels.label(labels.ACTION_NAMES, action),
+            "label": forward_label(action, submitted) or labels.label(labels.ACTION_NAMES, action),
             "files": action in WITH_ATTACHMENTS,
-            "fields": form_fields(ACTIONS[action][0]),
+            "fields": prefilled(form_fields(ACTIONS[action][0]), action, submitted),
             "errors": errors.get(str(action), {}),
         }
         for action in allowed_actions(user, order)
@@ -268,6 +271,9 @@ def order_detail(
     deadline_left = None
     if order.handle_deadline and order.state in lifecycle.OPEN_STATES:
         deadline_left = working_hours_left(order.handle_deadline)
+    timeline = order_timeline(audience=audience, order=order, evidence=_evidence(request))
+    forms = _forms(user, order, errors or {})
+    opinions = assist_context(audience=audience, order=order, timeline=timeline, forms=forms)
     return render(
         request,
         "web/order.html",
@@ -275,18 +281,32 @@ def order_detail(
             "order": order,
             "state": labels.STATES.get(order.state, order.state),
             "facts": order_facts(selectors.order_shown(audience=audience, order=order)),
-            "timeline": order_timeline(audience=audience, order=order, evidence=_evidence(request)),
-            "forms": _forms(user, order, errors or {}),
+            "timeline": timeline,
+            "forms": forms,
+            **opinions,
             "units": Unit.objects.filter(is_active=True).exclude(code=center_unit()),
             "assist": assist,
             "deadline_left": deadline_left,
+            # 已报单位负责人审核: staff see who submitted what (citizens see the state only).
+            "review_submission": (
+                review_submission(order)
+                if audience in (Audience.UNIT, Audience.CENTER, Audience.SUPERVISOR)
+                else None
+            ),
         },
         status=422 if errors else 200,
     )
 
 
 # Requests a unit backs with evidence files (附件).
-WITH_ATTACHMENTS = {Action.REQUEST_RETURN, Action.REQUEST_EXTENSION, Action.REQUEST_CLOSE}
+WITH_ATTACHMENTS = {
+    Action.REQUEST_RETURN,
+    Action.REQUEST_EXTENSION,
+    Action.REQUEST_CLOSE,
+    Action.ASSIST_OPINION,
+    Action.SUBMIT_RETURN,
+    Action.SUBMIT_CLOSE,
+}
 
 
 def _uploads(request: HttpRequest, action: Action) -> list[CheckedFile]:

@@ -11,8 +11,11 @@ from hotline.domain.policy import Area
 from hotline.supervision.circulars import circulars_naming
 from hotline.supervision.selectors import rectifications_for
 from hotline.web.access import for_area
-from hotline.web.views.orders import FOLLOW_UP, order_rows, signed_in_user, working_hours_left
+from hotline.web.views.assist_queues import assist_inbox, reassign_queue
+from hotline.web.views.orders import order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
+from hotline.workorders.follow_ups import follow_ups_due
+from hotline.workorders.unit_review_selectors import my_submissions, review_waiting
 
 QUEUE_SIZE = 50
 
@@ -34,7 +37,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             orders.filter(state=State.CLOSE_REVIEW),
         ),
         (_("延期审核"), "extension=1", orders.filter(extension_pending=True)),
-        (_("待回访"), "followup=1", orders.filter(**FOLLOW_UP)),
+        (_("待回访"), "followup=1", follow_ups_due(user)),
     ]
     return render(
         request,
@@ -43,7 +46,8 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             "queues": [
                 (title, query, qs.count(), order_rows(user, qs[:QUEUE_SIZE]))
                 for title, query, qs in queues
-            ]
+            ],
+            **reassign_queue(user=user),
         },
     )
 
@@ -53,7 +57,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     orders = (
         selectors.restrict_orders(user)
-        .filter(state__in=[str(s) for s in OPEN_STATES])
+        .filter(state__in=[str(s) for s in OPEN_STATES], current_unit=user.unit_code)
         .order_by("handle_deadline", "created_at")
     )
     rows = order_rows(user, orders[:200])
@@ -69,5 +73,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "total": orders.count(),
             "circulars": named,
             "rectifications": rectifications_for(user=user),
+            **assist_inbox(user=user),
+            "review_waiting": review_waiting(user=user),
+            "my_submissions": my_submissions(user=user),
         },
     )

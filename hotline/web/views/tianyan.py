@@ -32,7 +32,9 @@ FINDINGS_PER_PAGE = 50
 def _call_center(user: User) -> list[dict[str, Any]]:
     """接通率 and 15秒接通率 per day with offered calls: the director's figures
     (:func:`hotline.callcenter.selectors.period_kpis`), one definition and one cache."""
-    span = Call.objects.aggregate(first=Min("entered_at"), last=Max("entered_at"))
+    span = Call.objects.filter(direction=Call.IN).aggregate(
+        first=Min("entered_at"), last=Max("entered_at")
+    )
     if span["first"] is None:
         return []
     since, until = localdate(span["first"]), localdate(span["last"])
