@@ -40,3 +40,15 @@ def query_dicts(
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def insert_columns(
+    con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]
+) -> None:
+    """Insert rows given column by column, in one statement: DuckDB's ``executemany`` pays a
+    round trip per row (≈ 0.5 ms), which at 90,000 findings was most of a 10 M-event run."""
+    if not columns or not next(iter(columns.values())):
+        return
+    names = ", ".join(columns)
+    unnested = ", ".join(f"unnest(${i})" for i in range(1, len(columns) + 1))
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {unnested}", list(columns.values()))

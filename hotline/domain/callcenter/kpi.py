@@ -14,6 +14,7 @@ from typing import Any
 from hotline.domain import erlang
 from hotline.domain.callcenter import callbacks
 from hotline.domain.callcenter.calllog import UNKNOWN_AGENT, CallLog
+from hotline.domain.duck import insert_columns
 from hotline.domain.inputs import InputError
 
 ANSWER_TARGET_SECONDS = 15  # GB/T 33358-2016: 15秒接通率
@@ -345,8 +346,7 @@ def _acceptance(log: CallLog, order_call_ids: set[str] | None) -> dict[str, Any]
     if order_call_ids is None:
         return None
     log.con.execute("CREATE OR REPLACE TEMP TABLE order_calls (call_id VARCHAR PRIMARY KEY)")
-    if order_call_ids:
-        log.con.executemany("INSERT INTO order_calls VALUES (?)", [[c] for c in order_call_ids])
+    insert_columns(log.con, "order_calls", {"call_id": sorted(order_call_ids)})
     row = log.rows(
         "SELECT count(*) AS answered, count(o.call_id) AS with_order FROM calls c "
         "LEFT JOIN order_calls o USING (call_id) WHERE c.outcome = 'answered'"

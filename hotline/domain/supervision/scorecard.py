@@ -48,6 +48,7 @@ from typing import Any
 
 from hotline.domain.detectors.base import rows
 from hotline.domain.detectors.finding import Finding
+from hotline.domain.duck import insert_columns
 from hotline.domain.supervision.eventlog import EventLog
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -119,6 +120,8 @@ def scorecard_counts(
             raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     measured = findings is not None
     _load_findings(log, findings or ())
+    for statement in _ROWS_SQL:
+        log.con.execute(statement)
     out: dict[str, list[dict[str, Any]]] = {}
     for period in periods:
         table = rows(log, _SQL.format(period=PERIODS[period]))
@@ -172,8 +175,10 @@ def _load_findings(log: EventLog, findings: Iterable[FindingLike]) -> None:
         "CREATE OR REPLACE TEMP TABLE scorecard_findings "
         "(order_id VARCHAR, unit VARCHAR, detector VARCHAR, seq BIGINT)"
     )
-    if charged:
-        log.con.executemany("INSERT INTO scorecard_findings VALUES (?, ?, ?, ?)", charged)
+    names = ("order_id", "unit", "detector", "seq")
+    insert_columns(
+        log.con, "scorecard_findings", {n: [c[i] for c in charged] for i, n in enumerate(names)}
+    )
 
 
 def _score(row: Mapping[str, Any], weights: Mapping[str, float]) -> float | None:
@@ -208,35 +213,67 @@ def _rank(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(table, key=lambda r: (r["period"], r["rank"] or 10**9, r["unit"]))
 
 
-_SQL = """
-WITH charged AS (
-  SELECT *,
+# Actions whose data carries the order's handling deadline (the interchange format's ``deadline``).
+_DEADLINE_ACTIONS = (
+    "'dispatch', 'reassign', 'approve_extension', 'reject_return', 'reject_close', 'reopen'"
+)
+_CHARGED_ACTIONS = (
+    "'dispatch', 'reassign', 'accept', 'request_return', 'approve_return', 'reject_return', "
+    "'request_close', 'approve_close', 'reject_close', 'reopen', 'follow_up'"
+)
+
+# The event-level rows, once for every period kind: each event charged to the unit holding the
+# order then (the last dispatch or 改派 target), with what a closure needs (when the closure was
+# requested, the deadline in force) and a send's 签收 (the accept that follows it before the
+# next send: between two sends the lifecycle allows one accept at most). Window functions over
+# the events of those actions, never a join of the events with themselves.
+_ROWS_SQL = (
+    f"""
+CREATE OR REPLACE TEMP TABLE scorecard_events AS
+WITH flow AS (
+  SELECT order_id, seq, ts, action, to_unit,
+    CASE WHEN action = 'follow_up' THEN data END AS follow_up,
     last_value(CASE WHEN action IN ('dispatch', 'reassign') THEN to_unit END IGNORE NULLS)
-      OVER (PARTITION BY order_id ORDER BY seq ROWS UNBOUNDED PRECEDING) AS in_charge,
-    lag(action) OVER (PARTITION BY order_id ORDER BY seq) AS before
+      OVER upto AS in_charge,
+    last_value(CASE WHEN action = 'request_close' THEN ts END IGNORE NULLS)
+      OVER before AS requested_at,
+    last_value(CASE WHEN action IN ({_DEADLINE_ACTIONS})
+        THEN CAST(CAST(data->>'$.deadline' AS TIMESTAMPTZ) AS TIMESTAMP) END IGNORE NULLS)
+      OVER before AS deadline
   FROM events
-  WHERE action IN ('dispatch', 'reassign', 'accept', 'request_return', 'approve_return',
-                   'reject_return', 'request_close', 'approve_close', 'reject_close', 'reopen',
-                   'follow_up')
-), sent AS (
-  SELECT *, lead(seq) OVER (PARTITION BY order_id ORDER BY seq) AS next_sent
-  FROM events WHERE action IN ('dispatch', 'reassign')
-), accepts AS (
-  SELECT d.order_id, d.seq, d.to_unit AS unit, d.ts,
-    CAST(CAST(d.data->>'$.accept_deadline' AS TIMESTAMPTZ) AS TIMESTAMP) AS deadline,
-    min(a.ts) AS accepted_at
-  FROM sent d JOIN events a ON a.order_id = d.order_id AND a.action = 'accept'
-   AND a.seq > d.seq AND a.seq < coalesce(d.next_sent, 9223372036854775807)
-  GROUP BY ALL
-), closes AS (
-  SELECT c.order_id, c.seq, c.in_charge AS unit, c.ts,
-    (SELECT max(r.ts) FROM charged r WHERE r.order_id = c.order_id
-       AND r.action = 'request_close' AND r.seq < c.seq) AS requested_at,
-    (SELECT arg_max(CAST(CAST(e.data->>'$.deadline' AS TIMESTAMPTZ) AS TIMESTAMP), e.seq)
-       FROM events e WHERE e.order_id = c.order_id AND e.seq < c.seq
-       AND e.data->>'$.deadline' IS NOT NULL) AS deadline
-  FROM charged c WHERE c.action = 'approve_close'
-), tallies AS (
+  WHERE action IN ({_CHARGED_ACTIONS}, 'approve_extension')
+  WINDOW upto AS (PARTITION BY order_id ORDER BY seq ROWS UNBOUNDED PRECEDING),
+         before AS (PARTITION BY order_id ORDER BY seq
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+)
+SELECT order_id, seq, ts, action, in_charge, requested_at, deadline,
+  CAST(follow_up->>'$.reached' AS BOOLEAN) AS reached,
+  CAST(follow_up->>'$.resolved' AS BOOLEAN) AS resolved,
+  CAST(follow_up->>'$.satisfied' AS BOOLEAN) AS satisfied
+FROM flow WHERE action IN ({_CHARGED_ACTIONS})
+""",
+    """
+CREATE OR REPLACE TEMP TABLE scorecard_accepts AS
+WITH sends AS (
+  SELECT order_id, action, to_unit AS unit, ts,
+    CAST(CAST(data->>'$.accept_deadline' AS TIMESTAMPTZ) AS TIMESTAMP) AS deadline,
+    lead(action) OVER next AS next_action, lead(ts) OVER next AS next_ts
+  FROM events WHERE action IN ('dispatch', 'reassign', 'accept')
+  WINDOW next AS (PARTITION BY order_id ORDER BY seq)
+)
+SELECT unit, ts, deadline, next_ts AS accepted_at FROM sends
+WHERE action IN ('dispatch', 'reassign') AND next_action = 'accept'
+""",
+    """
+CREATE OR REPLACE TEMP TABLE scorecard_found AS
+SELECT e.ts, f.unit, f.detector
+FROM scorecard_findings f JOIN events e ON e.order_id = f.order_id AND e.seq = f.seq
+""",
+)
+
+# Per period kind: sums over the rows above.
+_SQL = """
+WITH tallies AS (
   SELECT date_trunc('{period}', ts) AS period, in_charge AS unit,
     count(DISTINCT order_id) AS orders,
     count(*) FILTER (WHERE action IN ('dispatch', 'reassign')) AS dispatches,
@@ -246,27 +283,21 @@ WITH charged AS (
     count(*) FILTER (WHERE action = 'request_close') AS close_requests,
     count(*) FILTER (WHERE action = 'reject_close') AS closes_rejected,
     count(*) FILTER (WHERE action = 'reopen') AS reopens,
-    count(*) FILTER (WHERE action = 'follow_up'
-                     AND CAST(data->>'$.reached' AS BOOLEAN)) AS reached,
-    count(*) FILTER (WHERE action = 'follow_up'
-                     AND CAST(data->>'$.resolved' AS BOOLEAN)) AS resolved,
-    count(*) FILTER (WHERE action = 'follow_up'
-                     AND CAST(data->>'$.satisfied' AS BOOLEAN)) AS satisfied
-  FROM charged WHERE in_charge IS NOT NULL GROUP BY ALL
+    count(*) FILTER (WHERE action = 'follow_up' AND reached) AS reached,
+    count(*) FILTER (WHERE action = 'follow_up' AND resolved) AS resolved,
+    count(*) FILTER (WHERE action = 'follow_up' AND satisfied) AS satisfied
+  FROM scorecard_events WHERE in_charge IS NOT NULL GROUP BY ALL
 ), accept_tallies AS (
   SELECT date_trunc('{period}', ts) AS period, unit, count(*) AS accepted,
     count(*) FILTER (WHERE accepted_at <= deadline OR deadline IS NULL) AS accepted_on_time
-  FROM accepts GROUP BY ALL
+  FROM scorecard_accepts GROUP BY ALL
 ), close_tallies AS (
-  SELECT date_trunc('{period}', ts) AS period, unit, count(*) AS closed,
+  SELECT date_trunc('{period}', ts) AS period, in_charge AS unit, count(*) AS closed,
     count(*) FILTER (WHERE requested_at <= deadline OR deadline IS NULL) AS closed_on_time
-  FROM closes WHERE unit IS NOT NULL GROUP BY ALL
+  FROM scorecard_events WHERE action = 'approve_close' AND in_charge IS NOT NULL GROUP BY ALL
 ), finding_tallies AS (
-  SELECT date_trunc('{period}', e.ts) AS period, f.unit,
-    list(f.detector) AS detectors
-  FROM scorecard_findings f
-  JOIN events e ON e.order_id = f.order_id AND e.seq = f.seq
-  GROUP BY ALL
+  SELECT date_trunc('{period}', ts) AS period, unit, list(detector) AS detectors
+  FROM scorecard_found GROUP BY ALL
 )
 SELECT period, unit,
   coalesce(t.orders, 0) AS orders, coalesce(t.dispatches, 0) AS dispatches,
