@@ -28,12 +28,9 @@ DEFAULT_ATTEMPTS = 3
 
 def _due_day(calendar: WorkingCalendar, closed: date, working_days: int) -> date:
     """The last day of the 回访 limit: the ``working_days``-th working day after ``closed``."""
-    day, left = closed, working_days
-    while left > 0:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            left -= 1
-    return day
+    if working_days <= 0:
+        return closed
+    return calendar.nth_working_day_after(closed, working_days)
 
 
 def follow_up_deadline(

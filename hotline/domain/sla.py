@@ -139,6 +139,10 @@ class WorkingCalendar:
         i = bisect_left(days, ordinal)
         return i < len(days) and days[i] == ordinal
 
+    def nth_working_day_after(self, day: date, n: int) -> date:
+        """The ``n``-th working day strictly after ``day`` (``n`` >= 1)."""
+        return date.fromordinal(self._nth_working_day_after(day.toordinal(), n))
+
     def _nth_working_day_after(self, ordinal: int, n: int) -> int:
         """Ordinal of the ``n``-th working day strictly after ``ordinal`` (``n`` >= 1)."""
         year = date.fromordinal(ordinal).year

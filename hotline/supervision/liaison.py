@@ -20,7 +20,7 @@ from hotline.domain.lifecycle import OPEN_STATES, Action, Role
 from hotline.domain.supervision.cases import TRANSITIONS, CaseAction, CaseError
 from hotline.supervision import selectors, services
 from hotline.supervision.models import CaseOrder, SupervisionCase
-from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.models import WorkOrderEvent
 from hotline.workorders.selectors import restrict_orders
 
 KEY_ORDERS_MAX = 200
@@ -129,7 +129,3 @@ def order_hand_to_case(*, actor: User, order: str, case: str, note: str = "") ->
     return services.case_attach_order(
         actor=actor, case=row.number, order=number, detector="", explanation=note.strip()[:2000]
     )
-
-
-def order_in_scope(*, user: User, number: str) -> WorkOrder | None:
-    return restrict_orders(user).filter(number=number).first()

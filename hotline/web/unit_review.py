@@ -1,5 +1,5 @@
-"""单位审核 on the order page: the submission an order waits on, and the lead's forward forms
-filled in with the handler's words (the lead may edit them before forwarding)."""
+"""单位审核 on the order page: the lead's forward forms filled in with the handler's words from
+the submission the order waits on (the lead may edit them before forwarding)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hotline.domain.lifecycle import UNIT_REVIEW_STATES, Action
+from hotline.domain.lifecycle import SUBMISSIONS, Action
 from hotline.web.forms import FormField
-from hotline.workorders.models import WorkOrder, WorkOrderEvent
-
-FORWARDS = {Action.REQUEST_RETURN: Action.SUBMIT_RETURN, Action.REQUEST_CLOSE: Action.SUBMIT_CLOSE}
-
-
-def review_submission(order: WorkOrder) -> WorkOrderEvent | None:
-    """The handler's submission (报单位负责人审核) the order now waits on, if it waits on one."""
-    if order.state not in UNIT_REVIEW_STATES:
-        return None
-    return (
-        order.events.filter(action__in=[str(a) for a in FORWARDS.values()]).order_by("-seq").first()
-    )
+from hotline.workorders.models import WorkOrderEvent
 
 
 def _shown(value: Any) -> Any:
@@ -33,7 +22,7 @@ def prefilled(
     fields: list[FormField], action: Action, submitted: WorkOrderEvent | None
 ) -> list[FormField]:
     """The forward form's fields with the submission's values (other forms as they are)."""
-    if submitted is None or FORWARDS.get(action) != submitted.action:
+    if submitted is None or SUBMISSIONS.get(action) != submitted.action:
         return fields
     data = submitted.data or {}
     for field in fields:
@@ -49,6 +38,6 @@ FORWARD_LABELS = {
 
 def forward_label(action: Action, submitted: WorkOrderEvent | None) -> Any:
     """The forward form's own name while a submission waits (None: the action's usual name)."""
-    if submitted is None or FORWARDS.get(action) != submitted.action:
+    if submitted is None or SUBMISSIONS.get(action) != submitted.action:
         return None
     return FORWARD_LABELS[action]

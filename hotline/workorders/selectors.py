@@ -18,6 +18,7 @@ from hotline.accounts.models import User
 from hotline.domain import policy
 from hotline.domain.policy import Audience, Scope
 from hotline.reference.selectors import areas_within
+from hotline.workorders.assisting import assisted_by
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
 
 ORDER_ATTRIBUTES = tuple(name for names in policy.ATTRIBUTES.values() for name in names)
@@ -44,9 +45,8 @@ def restrict_orders(user: User, queryset: QuerySet[WorkOrder] | None = None) -> 
 
 
 def unit_orders(unit: str) -> Q:
-    """Orders now with ``unit`` (主办), or that it assists (协办): assist_units is a JSON list of
-    codes, and a slug in quotes matches one whole element on every backend."""
-    return Q(current_unit=unit) | Q(assist_units__icontains=f'"{unit}"')
+    """Orders now with ``unit`` (主办), or that it assists (协办)."""
+    return Q(current_unit=unit) | assisted_by(unit)
 
 
 def assigned_orders(user: User) -> Q:

@@ -40,6 +40,7 @@ from hotline.workorders.models import (
 from hotline.workorders.notices import notices_publish
 from hotline.workorders.selectors import can_unmask, restrict_orders
 from hotline.workorders.stream import ORDER_STREAM, ROW_FIELDS
+from hotline.workorders.unit_review_selectors import review_submission
 
 
 class NotFound(LifecycleError):
@@ -536,7 +537,7 @@ def workorder_request_return(
         action=Action.REQUEST_RETURN,
         data={"reason": reason, "basis": basis, "suggested_unit": suggested_unit},
         expected_version=expected_version,
-        defaults=_submission(Action.SUBMIT_RETURN, ("reason", "basis", "suggested_unit")),
+        defaults=_submission(("reason", "basis", "suggested_unit")),
         # A forwarded submission's unit was checked when it was submitted.
         prepare=_unit_checker(suggested_unit),
         files=attachments,
@@ -575,13 +576,11 @@ def _unit_checker(code: str) -> Prepare:
     return check
 
 
-def _submission(submit: Action, keys: tuple[str, ...]) -> Prepare:
+def _submission(keys: tuple[str, ...]) -> Prepare:
     """Defaults for a lead forwarding a submission: the handler's fields and its seq."""
 
     def defaults(row: WorkOrder, snap: OrderSnapshot) -> dict[str, Any]:
-        if snap.state not in lifecycle.UNIT_REVIEW_STATES:
-            return {}
-        event = row.events.filter(action=submit).order_by("-seq").first()
+        event = review_submission(row)
         if event is None:
             return {}
         return {**{k: event.data.get(k) for k in keys}, "submission": event.seq}
@@ -656,7 +655,7 @@ def workorder_request_close(
         action=Action.REQUEST_CLOSE,
         data={"result": result, "evidence": list(evidence)},
         expected_version=expected_version,
-        defaults=_submission(Action.SUBMIT_CLOSE, ("result", "evidence")),
+        defaults=_submission(("result", "evidence")),
         files=attachments,
     )
 

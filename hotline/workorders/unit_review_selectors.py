@@ -8,14 +8,21 @@ from typing import Any
 
 from hotline import clock
 from hotline.accounts.models import User
-from hotline.domain.lifecycle import UNIT_REVIEW_STATES, Action, Role
-from hotline.workorders.models import WorkOrderEvent
+from hotline.domain.lifecycle import SUBMISSIONS, UNIT_REVIEW_STATES, Action, Role
+from hotline.workorders.models import WorkOrder, WorkOrderEvent
 from hotline.workorders.selectors import restrict_orders
 
-SUBMITS = (str(Action.SUBMIT_RETURN), str(Action.SUBMIT_CLOSE))
+SUBMITS = tuple(str(submit) for submit in SUBMISSIONS.values())
 OUTCOMES = (str(Action.SEND_BACK), str(Action.REQUEST_RETURN), str(Action.REQUEST_CLOSE))
 LISTED = 100
 MINE_DAYS = 30
+
+
+def review_submission(order: WorkOrder) -> WorkOrderEvent | None:
+    """The handler's submission (报单位负责人审核) the order now waits on, if it waits on one."""
+    if order.state not in UNIT_REVIEW_STATES:
+        return None
+    return order.events.filter(action__in=SUBMITS).order_by("-seq").first()
 
 
 def _summary(event: WorkOrderEvent) -> str:

@@ -36,11 +36,6 @@ def state_name(code: Any) -> str:
 
 
 @register.filter
-def kind_name(code: Any) -> str:
-    return labels.label(labels.KINDS, code)
-
-
-@register.filter
 def action_name(code: Any) -> str:
     return labels.label(labels.ACTION_NAMES, code)
 

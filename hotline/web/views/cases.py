@@ -92,6 +92,21 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _day_bound(
+    value: str, field: str, *, end: bool, errors: list[dict[str, str]]
+) -> datetime | None:
+    """A date field as a local-midnight bound (``end``: the day after, so the day is included);
+    None when empty, or when it is not a date (the refusal is added to ``errors``)."""
+    try:
+        day = _day(value, field)
+    except CaseError as error:
+        errors.append(_refusal(error))
+        return None
+    if day is None:
+        return None
+    return _local_midnight(day + timedelta(days=1) if end else day)
+
+
 def _supervisors() -> list[User]:
     roles = [str(r) for r in SUPERVISING_ROLES]
     return list(User.objects.filter(role__in=roles, is_active=True).order_by("username"))
@@ -127,14 +142,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         concerned = [pk for pk, units in cases.values_list("pk", "units") if q["unit"] in units]
         cases = cases.filter(pk__in=concerned)
     for name, lookup in (("opened_from", "opened_at__gte"), ("opened_to", "opened_at__lt")):
-        try:
-            day = _day(q[name], name)
-        except CaseError as error:
-            errors.append(_refusal(error))
-            continue
-        if day is not None:
-            bound = day + timedelta(days=1) if name == "opened_to" else day
-            cases = cases.filter(**{lookup: _local_midnight(bound)})
+        bound = _day_bound(q[name], name, end=name == "opened_to", errors=errors)
+        if bound is not None:
+            cases = cases.filter(**{lookup: bound})
     page = Paginator(cases.order_by("-opened_at"), CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -507,16 +517,10 @@ def case_totals(request: HttpRequest) -> HttpResponse:
     if period not in selectors.PERIODS:
         period = "month"
     q = {"period": period, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
-    errors = []
-    bounds: dict[str, datetime | None] = {"from": None, "to": None}
-    for name in ("from", "to"):
-        try:
-            day = _day(q[name], name)
-        except CaseError as error:
-            errors.append(_refusal(error))
-            continue
-        if day is not None:
-            bounds[name] = _local_midnight(day + timedelta(days=1) if name == "to" else day)
+    errors: list[dict[str, str]] = []
+    bounds = {
+        name: _day_bound(q[name], name, end=name == "to", errors=errors) for name in ("from", "to")
+    }
     totals = selectors.supervision_totals(
         user=user, since=bounds["from"], until=bounds["to"], period=period
     )

@@ -29,13 +29,14 @@ from hotline.web import labels
 from hotline.web.access import EVERYONE, for_roles, role_of
 from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
-from hotline.web.unit_review import forward_label, prefilled, review_submission
+from hotline.web.unit_review import forward_label, prefilled
 from hotline.web.views.assist import assist_context
 from hotline.workorders import selectors, services
 from hotline.workorders.api import ACTIONS
 from hotline.workorders.attachments import CheckedFile, attachments_check
 from hotline.workorders.follow_ups import follow_ups_due
-from hotline.workorders.models import WorkOrder
+from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.unit_review_selectors import review_submission
 
 PAGE_SIZE = 50
 # 待回访: closed by a unit, nobody has called the citizen back yet.
@@ -164,8 +165,9 @@ def allowed_actions(user: User, order: WorkOrder) -> list[Action]:
     return [a for a in policy.actions_available(facts=facts, actor=who) if a in ACTIONS]
 
 
-def _forms(user: User, order: WorkOrder, errors: dict[str, Any]) -> list[dict[str, Any]]:
-    submitted = review_submission(order)
+def _forms(
+    user: User, order: WorkOrder, errors: dict[str, Any], submitted: WorkOrderEvent | None
+) -> list[dict[str, Any]]:
     return [
         {
             "action": str(action),
@@ -248,6 +250,9 @@ def _evidence(request: HttpRequest) -> set[int]:
     return {int(part) for part in raw.split(",") if part.strip().isdigit()}
 
 
+STAFF_AUDIENCES = (Audience.UNIT, Audience.CENTER, Audience.SUPERVISOR)
+
+
 @for_roles(EVERYONE)
 def order_detail(
     request: HttpRequest, number: str, errors: dict[str, Any] | None = None
@@ -272,7 +277,8 @@ def order_detail(
     if order.handle_deadline and order.state in lifecycle.OPEN_STATES:
         deadline_left = working_hours_left(order.handle_deadline)
     timeline = order_timeline(audience=audience, order=order, evidence=_evidence(request))
-    forms = _forms(user, order, errors or {})
+    submitted = review_submission(order)
+    forms = _forms(user, order, errors or {}, submitted)
     opinions = assist_context(audience=audience, order=order, timeline=timeline, forms=forms)
     return render(
         request,
@@ -289,7 +295,7 @@ def order_detail(
             "deadline_left": deadline_left,
             # 已报单位负责人审核: staff see who submitted what (citizens see the state only).
             "review_submission": (
-                review_submission(order)
+                submitted
                 if audience in (Audience.UNIT, Audience.CENTER, Audience.SUPERVISOR)
                 else None
             ),
