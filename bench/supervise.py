@@ -58,7 +58,9 @@ def log_file(millions: int) -> Path:
     jsonl = path.with_suffix(".jsonl")
     days = max(1, round(millions * 1_000_000 / (ORDERS_PER_DAY * 7.9)))
     with jsonl.open("w") as out:
-        city = simulate_city(out, days=days, orders_per_day=ORDERS_PER_DAY, misconduct_rate=0.05)
+        city = simulate_city(
+            out, days=days, orders_per_day=ORDERS_PER_DAY, misconduct_rate=0.05, surge_every_days=1
+        )
     import duckdb
 
     duckdb.connect().execute(
@@ -100,7 +102,8 @@ report = supervise(log, timings=timings)
 done = time.perf_counter()
 print(json.dumps({
     "events": report["summary"]["events"], "orders": report["summary"]["cases"],
-    "findings": report["summary"]["findings"], "load_s": loaded - started,
+    "findings": report["summary"]["findings"], "hotspots": len(report["hotspots"]),
+    "load_s": loaded - started,
     "detect_s": done - loaded, "total_s": done - started,
     "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
     "timings": {k: round(v, 2) for k, v in timings.items()},
@@ -161,7 +164,7 @@ def main() -> int:
             f"  {figures['events']:>12,} events  {figures['orders']:>10,} orders  load "
             f"{figures['load_s']:6.1f} s  detect {figures['detect_s']:6.1f} s  total "
             f"{figures['total_s']:6.1f} s  peak {figures['peak_rss_gb']:.2f} GB  "
-            f"findings {figures['findings']:,}"
+            f"findings {figures['findings']:,}  hotspots {figures['hotspots']:,}"
         )
         print(f"    per step: {figures['timings']}")
         if millions == 10:

@@ -304,6 +304,9 @@ HOTLINE_SUPERVISION: dict[str, dict[str, float | str]] = {
     "stalled": {"working_days": 5},
     "repeat_request": {"within_days": 30},
     "boilerplate_reply": {"min_orders": 5, "min_characters": 6},
+    "reply_mismatch": {"min_content": 8, "max_shared": 0.3, "max_found": 5},
+    # 热点: not a detector but grouped by the same engine (hotline.domain.hotspots.cluster).
+    "hotspots": {"window_hours": 48, "min_orders": 4, "min_callers": 3},
     "unsatisfied_after_close": {"max_bad_score": 2},
     # 回访超时 is the center's own lapse: charged to the center unit, never to a handling unit.
     "overdue_follow_up": {

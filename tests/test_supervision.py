@@ -38,6 +38,31 @@ def test_planted_misconduct_is_found_with_high_precision_and_recall(tmp_path: Pa
         assert len(mine & real) >= 0.95 * len(real), f"{detector} recall"
 
 
+def test_planted_surges_are_each_one_hotspot_and_few_hotspots_are_false(tmp_path: Path) -> None:
+    """Issue 16: every surge matched by one hotspot (Jaccard ≥ 0.7), at most one hotspot per
+    1,000 orders that matches no surge; 答非所问 precision and recall ≥ 0.9."""
+    out = io.StringIO()
+    city = simulate_city(out, days=50, orders_per_day=240, misconduct_rate=0.06, seed=8,
+                         surge_every_days=2)  # fmt: skip
+    path = tmp_path / "city.jsonl"
+    path.write_text(out.getvalue())
+    report = supervise(load_interchange(path), unit_names=city.units)
+    found = [set(h["orders"]) for h in report["hotspots"]]
+    assert len(city.surges) >= 10
+    matched = []
+    for surge in map(set, city.surges):
+        best = max(found, key=lambda orders: len(orders & surge) / len(orders | surge))
+        assert len(best & surge) / len(best | surge) >= 0.7
+        matched.append(best)
+    false = [orders for orders in found if orders not in matched]
+    assert len(false) <= city.orders / 1000
+    flagged = {f["order"] for f in report["findings"] if f["detector"] == "reply_mismatch"}
+    planted = {order for kind, order in city.truth if kind == "reply_mismatch"}
+    assert len(planted) >= 20
+    assert len(flagged & planted) >= 0.9 * len(flagged)
+    assert len(flagged & planted) >= 0.9 * len(planted)
+
+
 def test_a_clean_city_flags_at_most_one_percent(tmp_path: Path) -> None:
     report, truth, orders = _simulated(tmp_path, rate=0.0)
     assert truth == set()
@@ -61,6 +86,7 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
     assert set(report) == {
         "summary",
         "findings",
+        "hotspots",
         "units",
         "pairs",
         "orders",
@@ -72,7 +98,8 @@ def test_cli_supervises_the_database(world: World, tmp_path: Path) -> None:
 def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:
     done = hotline(
         "supervise", "simulate", "--out", "city.jsonl", "--truth-out", "truth.json",
-        "--days", "40", "--orders-per-day", "40", "--misconduct-rate", "0.1", cwd=tmp_path,
+        "--days", "40", "--orders-per-day", "40", "--misconduct-rate", "0.1",
+        "--surges-out", "surges.json", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     migrate("s.sqlite3", cwd=tmp_path)  # the units' names come from the database
@@ -85,6 +112,17 @@ def test_cli_simulate_then_supervise_an_export(tmp_path: Path) -> None:
     truth = {tuple(pair) for pair in json.loads((tmp_path / "truth.json").read_text())}
     assert {(f["detector"], f["order"]) for f in report["findings"]} == truth
     assert report["findings"][0]["explanation"].endswith("。")
+    surges = json.loads((tmp_path / "surges.json").read_text())
+    assert len(surges) == len(report["hotspots"]) > 0
+    for surge, hotspot in zip(
+        surges, sorted(report["hotspots"], key=lambda h: h["start"]), strict=True
+    ):
+        assert len(set(surge) & set(hotspot["orders"])) >= 0.7 * len(
+            set(surge) | set(hotspot["orders"])
+        )
+    hotspot = report["hotspots"][0]
+    assert set(hotspot) >= {"orders", "place", "topic", "start", "end", "count", "callers", "heat",
+                            "growing"}  # fmt: skip
 
 
 def test_cli_log_names_a_wrong_column_in_one_line(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from hotline.accounts.second_factor import demo_device_seed
 from hotline.callcenter.models import CallLogImport
 from hotline.demo.calls import CALL_DAYS, call_center_seed
 from hotline.demo.history import history_import
+from hotline.demo.hotspot import SURGE, hotspot_seed
 from hotline.demo.live import LIVE_ORDERS, live_orders_walk
 from hotline.demo.reference import DEMO_PASSWORD, reference_seed
 from hotline.dispatch.selectors import model_path
@@ -63,11 +64,15 @@ def build_demo(*, orders: int = 5000, out: TextIO, seed: int = 12345) -> None:
     # page shows the current code in demo mode, see hotline.accounts.second_factor).
     for username in SECOND_FACTOR_LOGINS:
         demo_device_seed(user=users[username])
-    live = min(orders, LIVE_ORDERS)
-    imported = history_import(orders=orders - live)
+    # The live hotspot's calls count among the orders asked for (a quarter of a tiny demo).
+    surging = min(len(SURGE), orders // 4)
+    live = min(orders - surging, LIVE_ORDERS)
+    imported = history_import(orders=orders - live - surging)
     out.write(f"history: {imported} orders over 90 days imported (planted misconduct included)\n")
     call_ids = call_center_seed(orders=live)
     live_orders_walk(count=live, users=users, call_ids=call_ids, rng=random.Random(seed))
+    surge = hotspot_seed(users=users, count=surging)
+    out.write(f"hotspot (热点预警): {len(surge)} calls about one building today (/hotspots/)\n")
     model = dispatch_model_train_from_db(path=model_path())
     out.write(f"dispatch model trained on {model.info.training_rows} confirmed dispatches\n")
     report = database_report()

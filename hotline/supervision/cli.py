@@ -42,6 +42,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--orders-per-day", type=int, default=100)
     q.add_argument("--misconduct-rate", type=float, default=0.05)
     q.add_argument("--seed", type=int, default=42)
+    q.add_argument(
+        "--surge-every-days", type=int, default=3, help="plant a 热点 surge every N days (0: none)"
+    )
+    q.add_argument("--surges-out", type=Path, help="JSON list of the planted surges' orders")
     q.set_defaults(func=cmd_supervise_simulate)
 
 
@@ -55,6 +59,14 @@ def _write_report(report: dict[str, Any], out: Path) -> None:
     )
     for code, count in summary["by_detector"].items():
         print(f"  {code:<24} {count}")
+    hotspots = report.get("hotspots", [])
+    if hotspots:
+        growing = sum(hotspot["growing"] for hotspot in hotspots)
+        print(f"{len(hotspots)} hotspots ({growing} growing); hottest:")
+        for hotspot in hotspots[:5]:
+            words = "、".join(hotspot["topic"])
+            heat, place, count = hotspot["heat"], hotspot["place"], hotspot["count"]
+            print(f"  {heat:>6} {place} · {words} · {count} orders")
 
 
 def _running() -> Any:
@@ -103,6 +115,8 @@ def cmd_supervise_simulate(args: argparse.Namespace) -> int:
 
     if args.days < 1 or args.orders_per_day < 1 or not 0 <= args.misconduct_rate <= 1:
         return fail("--days and --orders-per-day must be ≥ 1, --misconduct-rate in [0, 1]")
+    if args.surge_every_days < 0:
+        return fail("--surge-every-days must be ≥ 0")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as out:
         result = simulate_city(
@@ -111,11 +125,15 @@ def cmd_supervise_simulate(args: argparse.Namespace) -> int:
             orders_per_day=args.orders_per_day,
             misconduct_rate=args.misconduct_rate,
             seed=args.seed,
+            surge_every_days=args.surge_every_days,
         )
     if args.truth_out:
         write_json(args.truth_out, sorted(result.truth))
+    if args.surges_out:
+        write_json(args.surges_out, result.surges)
     print(
         f"wrote {result.events} events of {result.orders} orders to {args.out}; planted: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(result.planted.items()))
+        + f"; {len(result.surges)} surges"
     )
     return 0

@@ -24,12 +24,15 @@ ROLE_NAMES = {
 MENUS = {
     Role.AGENT: [
         (_("受理"), "web:intake"),
+        (_("热点预警"), "web:hotspots"),
         (_("回拨"), "web:callbacks"),
         (_("回访"), "web:follow_ups"),
         (_("工单"), "web:orders"),
     ],
     Role.DISPATCHER: [
         (_("派单"), "web:dispatch"),
+        (_("热点预警"), "web:hotspots"),
+        (_("反复出现的问题"), "web:hotspots_recurring"),
         (_("回拨"), "web:callbacks"),
         (_("回访"), "web:follow_ups"),
         (_("工单"), "web:orders"),
@@ -46,6 +49,8 @@ MENUS = {
     ],
     Role.SUPERVISOR: [
         (_("天眼"), "web:tianyan"),
+        (_("热点预警"), "web:hotspots"),
+        (_("反复出现的问题"), "web:hotspots_recurring"),
         (_("线索"), "web:cases"),
         (_("监督统计"), "web:case_totals"),
         (_("通报"), "web:circulars"),
@@ -59,6 +64,8 @@ MENUS = {
         (_("工单"), "web:orders"),
         (_("派单"), "web:dispatch"),
         (_("天眼"), "web:tianyan"),
+        (_("热点预警"), "web:hotspots"),
+        (_("反复出现的问题"), "web:hotspots_recurring"),
         (_("线索"), "web:cases"),
         (_("通报"), "web:circulars"),
         (_("考核"), "web:scorecards"),
@@ -70,6 +77,8 @@ MENUS = {
         (_("话务"), "web:callcenter"),
         (_("坐席"), "web:callcenter_agents"),
         (_("排班"), "web:callcenter_planner"),
+        (_("热点预警"), "web:hotspots"),
+        (_("反复出现的问题"), "web:hotspots_recurring"),
         (_("回拨"), "web:callbacks"),
         (_("回访"), "web:follow_ups"),
         (_("考核权重"), "web:score_weights"),

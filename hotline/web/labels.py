@@ -136,6 +136,7 @@ DETECTORS = {
     "unsatisfied_after_close": _("办结后不满意"),
     "repeat_request": _("重复诉求"),
     "boilerplate_reply": _("模板化答复"),
+    "reply_mismatch": _("答非所问"),
     "long_busy": _("话务员长时间置忙"),
     "away_from_post": _("话务员脱岗"),
     "missed_callback": _("未接来电未回拨"),

@@ -14,6 +14,7 @@ from hotline.domain.detectors import (
     rejected_close,
     rejected_return,
     repeat_request,
+    reply_mismatch,
     stalled,
     unsatisfied_after_close,
 )
@@ -203,3 +204,37 @@ def test_a_clean_order_fires_nothing(tmp_path: Path) -> None:
              for n in range(20)]  # fmt: skip
     report = supervise(named_log(tmp_path, *clean))
     assert report["findings"] == [] and report["summary"]["orders_flagged"] == 0
+
+
+def test_reply_mismatch_fires_on_a_reply_about_another_place_and_matter(tmp_path: Path) -> None:
+    def order(number: str, text: str, location: str, reply: str) -> Order:
+        made = Order(number, text=text, location=location)
+        return made.dispatch("zj").handled("zj", reply=reply)
+
+    pasted = order(
+        "P",
+        "电梯停运三天无人维修",
+        "紫荆花园16号楼",
+        "经核实，和平里小区3号楼下水道堵塞污水外溢问题属实，已组织清理疏通，现已处理完毕。",
+    )
+    answered = order(
+        "A",
+        "电梯停运三天无人维修",
+        "紫荆花园16号楼",
+        "经核实，紫荆花园16号楼电梯停运问题属实，已协调维保单位更换配件，现已恢复运行。",
+    )
+    short = order("S", "电梯停运三天无人维修", "紫荆花园16号楼", "电梯已修好。")
+    terse = order("T", "电梯停运三天无人维修", "紫荆花园16号楼", "已按要求处理完毕，感谢您的监督。")
+    reworded = order(
+        "R",
+        "楼里的升降梯坏了",
+        "紫荆花园16号楼",
+        "您好，紫荆花园16号楼的电梯故障已排除，维保公司已到场检修。",
+    )
+    (finding,) = reply_mismatch.detect(
+        named_log(tmp_path, pasted, answered, short, terse, reworded)
+    )
+    assert (finding.order, finding.unit, finding.evidence) == ("P", "zj", (1, 5))
+    assert "住建局 的答复与诉求不对应（答非所问）" in finding.explanation
+    assert "诉求“电梯停运三天无人维修" in finding.explanation
+    assert "答复“经核实，和平里小区3号楼下水道堵塞" in finding.explanation

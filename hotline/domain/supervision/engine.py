@@ -18,12 +18,14 @@ from hotline.domain.detectors import (
     rejected_close,
     rejected_return,
     repeat_request,
+    reply_mismatch,
     stalled,
     unreviewed_request,
     unsatisfied_after_close,
 )
 from hotline.domain.detectors.base import ensure_unit_names
 from hotline.domain.detectors.finding import Finding
+from hotline.domain.hotspots.cluster import HotspotLimits
 from hotline.domain.supervision.eventlog import EventLog, add_working_days
 from hotline.domain.supervision.handover import (
     handover_metrics,
@@ -31,6 +33,7 @@ from hotline.domain.supervision.handover import (
     unit_handovers,
     unit_pairs,
 )
+from hotline.domain.supervision.hotspots import detect_hotspots
 from hotline.domain.supervision.scorecard import score_table, scorecard_counts
 
 # code → (run, thresholds class or None); order is the report's order.
@@ -53,6 +56,7 @@ DETECTORS: dict[str, tuple[Callable[..., list[Finding]], type | None]] = {
     ),
     "repeat_request": (repeat_request.detect, repeat_request.RepeatThresholds),
     "boilerplate_reply": (boilerplate_reply.detect, boilerplate_reply.BoilerplateThresholds),
+    "reply_mismatch": (reply_mismatch.detect, reply_mismatch.MismatchThresholds),
 }
 # On a log with units only (no lifecycle actions) only these mean anything.
 EXTERNAL_DETECTORS = ("bounce",)
@@ -131,18 +135,35 @@ def supervise(
     pairs = unit_pairs(log)
     if timings is not None:
         timings["pairs"] = time.perf_counter() - started
+    started = time.perf_counter()
+    limits = HotspotLimits(**dict((thresholds or {}).get("hotspots", {})))
+    hotspots = [hotspot.as_dict() for hotspot in detect_hotspots(log, limits)]
+    if timings is not None:
+        timings["hotspots"] = time.perf_counter() - started
     return {
         "summary": {
             **summary,
             "findings": len(findings),
             "orders_flagged": len({finding.order for finding in findings}),
             "by_detector": dict(sorted(by_detector.items())),
+            **_hotspot_counts(log, hotspots),
             "as_of": log.as_of.isoformat() if log.as_of else None,
         },
         "findings": [finding.as_dict() for finding in findings],
+        "hotspots": hotspots,
         "units": units,
         "pairs": pairs,
         "orders": order_handovers(log),
         "scorecards": score_table(counts[period]) if counts else [],
         "scorecard_counts": counts,
+    }
+
+
+def _hotspot_counts(log: EventLog, hotspots: list[dict[str, Any]]) -> dict[str, int]:
+    """热点 counts for the summary: only a log of ours says what an order was about."""
+    if not log.ours:
+        return {}
+    return {
+        "hotspots": len(hotspots),
+        "growing_hotspots": sum(hotspot["growing"] for hotspot in hotspots),
     }

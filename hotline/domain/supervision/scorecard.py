@@ -70,6 +70,7 @@ DEFAULT_FINDING_WEIGHTS: dict[str, float] = {
     "rejected_close": 2.0,
     "unreviewed_request": 2.0,
     "boilerplate_reply": 1.0,
+    "reply_mismatch": 1.0,
     "unsatisfied_after_close": 1.0,
     "repeat_request": 1.0,
     "overdue_handle": 1.0,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from hotline.callcenter.models import AgentStateChange
 from hotline.callcenter.selectors import agent_state_today
 from hotline.callcenter.services import agent_state_set
+from hotline.dispatch import hotspots as hotspot_selectors
 from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain.lifecycle import GuardFailed, LifecycleError, Role
 from hotline.reference.models import Area, Category
@@ -115,4 +116,29 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
         if len(phone) >= 7
         else []
     )
-    return render(request, "web/_assist.html", {"assist": assist, "history": history})
+    return render(
+        request,
+        "web/_assist.html",
+        {"assist": assist, "history": history, "hotspot": _draft_hotspot(data, text)},
+    )
+
+
+def _draft_hotspot(data: Any, text: str) -> dict[str, Any] | None:
+    """热点预警 at intake: the growing live hotspot this request would join, if any."""
+    if not text:
+        return None
+    joined = hotspot_selectors.draft_hotspot(
+        text=text,
+        location=data.get("location", "").strip()[:300],
+        caller_phone=data.get("caller_phone", "").strip()[:32],
+        category=data.get("category", "").strip()[:64],
+        area=data.get("area", "").strip()[:64],
+    )
+    if joined is None or not joined.growing:
+        return None
+    return {
+        "anchor": joined.anchor,
+        "place": joined.hotspot.place,
+        "topic": "、".join(joined.hotspot.topic),
+        "count": joined.existing,
+    }

@@ -31,6 +31,7 @@ from hotline.web.export import xlsx_response
 from hotline.web.forms import form_fields, parse
 from hotline.web.unit_review import forward_label, prefilled
 from hotline.web.views.assist import assist_context
+from hotline.web.views.hotspot_notice import hotspot_notice
 from hotline.workorders import selectors, services
 from hotline.workorders.api import ACTIONS
 from hotline.workorders.attachments import CheckedFile, attachments_check
@@ -293,6 +294,7 @@ def order_detail(
             "units": Unit.objects.filter(is_active=True).exclude(code=center_unit()),
             "assist": assist,
             "deadline_left": deadline_left,
+            "hotspot": hotspot_notice(request, number=order.number),
             # 已报单位负责人审核: staff see who submitted what (citizens see the state only).
             "review_submission": (
                 submitted

@@ -22,6 +22,7 @@ from hotline.supervision.selectors import case_list, supervision_report_cached
 from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.export import xlsx_response
+from hotline.web.views.hotspot_notice import topic_text
 from hotline.web.views.orders import signed_in_user
 from hotline.web.views.units import latest_scorecards
 from hotline.workorders.models import WorkOrder
@@ -50,6 +51,27 @@ def _pauses() -> list[dict[str, Any]]:
         minutes[agent] += (end - start).total_seconds() / 60
     longest = sorted(minutes.items(), key=lambda item: -item[1])[:15]
     return [{"agent": labels.user_name(a), "minutes": round(m, 1)} for a, m in longest]
+
+
+HOTSPOT_ALERTS = 10
+
+
+def _hotspot_alerts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """热点预警: the engine's hotspots (``report["hotspots"]``), hottest first, as shown."""
+    return [
+        {
+            "anchor": (h.get("orders") or [""])[0],
+            "place": h.get("place", ""),
+            "topic": topic_text(h.get("topic", [])),
+            "count": h.get("count", 0),
+            "callers": h.get("callers", 0),
+            "heat": h.get("heat", 0),
+            "growing": bool(h.get("growing")),
+            "start": h.get("start", ""),
+            "end": h.get("end", ""),
+        }
+        for h in (report.get("hotspots") or [])[:HOTSPOT_ALERTS]
+    ]
 
 
 def _hotspots() -> dict[str, Any]:
@@ -142,5 +164,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cases": case_list(user=signed_in_user(request))[:20],
             "charts": json.dumps(charts, ensure_ascii=False, default=str),
             "hotspots": _hotspots(),
+            "hotspot_alerts": _hotspot_alerts(report),
         },
     )
