@@ -24,6 +24,7 @@ from hotline.domain.hotspots.cluster import (
     Hotspot,
     HotspotLimits,
     find_hotspots,
+    limits_from,
     top_problems,
 )
 from hotline.domain.lifecycle import Role
@@ -54,17 +55,8 @@ _FIELDS = (
 
 
 def hotspot_limits() -> HotspotLimits:
-    """HOTLINE_SUPERVISION["hotspots"] over the defaults (each value cast to its field's type)."""
-    options: dict[str, Any] = dict(
-        getattr(settings, "HOTLINE_SUPERVISION", {}).get("hotspots", {}) or {}
-    )
-    limits = HotspotLimits()
-    changes = {}
-    for item in dataclasses.fields(limits):
-        if item.name in options:
-            default = getattr(limits, item.name)
-            changes[item.name] = type(default)(options[item.name])
-    return dataclasses.replace(limits, **changes)
+    """HOTLINE_SUPERVISION["hotspots"] over the defaults, as the engine reads them."""
+    return limits_from(settings.HOTLINE_SUPERVISION)
 
 
 def _entry(row: dict[str, Any]) -> Entry:

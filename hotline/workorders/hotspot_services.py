@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hotline.accounts.models import User
-from hotline.domain import lifecycle
+from hotline.domain import policy
 from hotline.domain.lifecycle import Action, GuardFailed, LifecycleError, NotAllowed, State
 from hotline.eventstore import store
 from hotline.workorders.models import WorkOrder
@@ -24,8 +24,9 @@ class HotspotOutcome:
 
 
 def _may(actor: User, action: Action) -> None:
-    if actor.hotline_role not in lifecycle.RULES[action].roles:
-        raise NotAllowed(f"{action}: role {actor.hotline_role} may not do this")
+    role = actor.hotline_role
+    if role is None or not policy.may_take(role=role, action=action):
+        raise NotAllowed(f"{action}: role {role} may not do this")
 
 
 def _rows(orders: Sequence[str]) -> dict[str, WorkOrder]:

@@ -31,9 +31,9 @@ from typing import Any
 from hotline.domain.detectors.base import named, run
 from hotline.domain.detectors.finding import MEDIUM, Finding
 from hotline.domain.hotspots.places import (
-    MIN_NAME,
     block_sql,
     building_sql,
+    named_sql,
     normalise_sql,
     said_place_sql,
 )
@@ -137,7 +137,7 @@ WITH requests AS (
 SELECT order_id, seq, unit, reply, request, reply_said, found / total AS shared,
        {named("unit")} AS unit_name
 FROM normal
-WHERE length(reply_place) - length({building_sql("reply_place")}) >= {MIN_NAME}
+WHERE {named_sql("reply_place", building_sql("reply_place"))}
   AND {block_sql("reply_place")} <> {block_sql("request_place")}
 ORDER BY order_id
 """

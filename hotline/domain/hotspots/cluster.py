@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from hotline.domain.hotspots.places import Place, place_in_text, place_of
+from hotline.domain.hotspots.places import Place, place_of
 
 EARTH_METRES_PER_DEGREE = 111_320.0
 
@@ -68,6 +68,12 @@ class HotspotLimits:
     growing_hours: float = 24.0
     near_metres: float = 200.0
     topic_words: int = 5
+
+
+def limits_from(thresholds: Mapping[str, Mapping[str, Any]] | None) -> HotspotLimits:
+    """The ``hotspots`` entry of the supervision thresholds (``HOTLINE_SUPERVISION``) over the
+    defaults: the engine and the live pages read the same limits the same way."""
+    return HotspotLimits(**dict((thresholds or {}).get("hotspots", {})))
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ def find_hotspots(
     entries = sorted(entries, key=lambda e: (e.at, e.key))
     as_of = as_of or entries[-1].at
     places = [place_of(e.location, e.text) for e in entries]
-    vectorizer, vectors = _vectors(entries, places)
+    vectorizer, vectors = _vectors(entries)
     groups = _Groups(len(entries))
     window = timedelta(hours=limits.window_hours)
     for members in _blocks(entries, places).values():
@@ -162,7 +168,7 @@ def find_hotspots(
             entries = [*entries, *extra]
             extra_places = [place_of(e.location, e.text) for e in extra]
             places = [*places, *extra_places]
-            texts = [_matter_text(e, p) for e, p in zip(extra, extra_places, strict=True)]
+            texts = [_matter_text(e) for e in extra]
             vectors = sp.vstack([vectors, vectorizer.transform(texts)], format="csr")
     _attach(formed, entries, places, vectors, window, limits)
     found = [_hotspot(m, entries, places, as_of, limits) for m in formed]
@@ -171,16 +177,14 @@ def find_hotspots(
     return found
 
 
-def _matter_text(entry: Entry, place: Place) -> str:
-    text = entry.text
-    for said in (entry.location.strip(),):
-        if said:
-            text = text.replace(said, " ")
-    return text
+def _matter_text(entry: Entry) -> str:
+    """The text with the order's location taken out: what is said of the matter."""
+    location = entry.location.strip()
+    return entry.text.replace(location, " ") if location else entry.text
 
 
-def _vectors(entries: Sequence[Entry], places: Sequence[Place]) -> tuple[TfidfVectorizer, Any]:
-    texts = [_matter_text(e, p) for e, p in zip(entries, places, strict=True)]
+def _vectors(entries: Sequence[Entry]) -> tuple[TfidfVectorizer, Any]:
+    texts = [_matter_text(e) for e in entries]
     if not any(t.strip() for t in texts):
         texts = [t or "·" for t in texts]
     vectorizer = TfidfVectorizer(
@@ -377,9 +381,9 @@ def _hotspot(
     heat = round(weight * (1 + recent / len(chosen)), 1)
     return Hotspot(
         orders=[e.key for e in chosen],
-        place=_place_name(members, entries, places),
+        place=_place_name(members, places),
         topic=topic_words(
-            [e.text for e in chosen], [_said_place(e) for e in chosen], limits.topic_words
+            [e.text for e in chosen], [places[m].said for m in members], limits.topic_words
         ),
         start=chosen[0].at,
         end=chosen[-1].at,
@@ -399,19 +403,14 @@ def _most_common(values: Any) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def _said_place(entry: Entry) -> str:
-    """The place as the caller worded it: the location, else the place named in the text."""
-    return entry.location.strip() or place_in_text(entry.text)
-
-
-def _place_name(members: list[int], entries: Sequence[Entry], places: Sequence[Place]) -> str:
+def _place_name(members: list[int], places: Sequence[Place]) -> str:
     """The place as most callers said it: among the named places, the most common normal form,
     shown as the shortest original wording of it."""
     named = [m for m in members if places[m].named]
     if not named:
         return ""
     common = _most_common(places[m].text for m in named)
-    said = [_said_place(entries[m]) or places[m].text for m in named if places[m].text == common]
+    said = [places[m].said or places[m].text for m in named if places[m].text == common]
     return min(said, key=len)
 
 

@@ -71,11 +71,13 @@ _SAID = re.compile(
 @dataclass(frozen=True)
 class Place:
     """A place in normal form: ``text`` the whole, ``block`` the few characters that any two
-    agreeing places share (the engine groups by it), ``building`` the building if named."""
+    agreeing places share (the engine groups by it), ``building`` the building if named;
+    ``said`` the place as it was worded before normalising (shown, and kept out of topics)."""
 
     text: str
     block: str
     building: str
+    said: str = ""
 
     @property
     def named(self) -> bool:
@@ -104,7 +106,8 @@ def normalise(value: str) -> Place:
     text = value.upper().translate(_TABLE)
     for pattern, replacement in _COMPILED:
         text = pattern.sub(replacement, text)
-    return Place(text=text, block=block_of(text), building=building_of(text))
+    building = building_of(text)
+    return Place(text=text, block=block_of(text, building), building=building, said=value)
 
 
 def building_of(text: str) -> str:
@@ -112,10 +115,9 @@ def building_of(text: str) -> str:
     return found.group(1) if found else ""
 
 
-def block_of(text: str) -> str:
+def block_of(text: str, building: str) -> str:
     """The last MIN_NAME characters of the name and the building; the last four characters
     of a place without a building ("实验小学")."""
-    building = building_of(text)
     if building:
         return text[-(len(building) + MIN_NAME) :]
     return text[-4:]
@@ -141,6 +143,11 @@ def block_sql(column: str) -> str:
         f"CASE WHEN {building} <> '' THEN right({column}, length({building}) + {MIN_NAME}) "
         f"ELSE right({column}, 4) END"
     )
+
+
+def named_sql(place: str, building: str) -> str:
+    """:attr:`Place.named` over a normalised ``place`` and its ``building`` (SQL expressions)."""
+    return f"length({place}) - length({building}) >= {MIN_NAME}"
 
 
 def place_sql(location: str, text: str) -> str:
@@ -198,8 +205,3 @@ def place_in_text(text: str) -> str:
 def place_of(location: str, text: str) -> Place:
     """An order's place: its location, else the place its text names."""
     return normalise(location.strip() or place_in_text(text))
-
-
-def loose_building(place: Place) -> str:
-    """The building of a place that names nothing more ("五号楼"), else ''."""
-    return "" if place.named else place.building

@@ -25,7 +25,7 @@ from hotline.domain.detectors import (
 )
 from hotline.domain.detectors.base import ensure_unit_names
 from hotline.domain.detectors.finding import Finding
-from hotline.domain.hotspots.cluster import HotspotLimits
+from hotline.domain.hotspots.cluster import limits_from
 from hotline.domain.supervision.eventlog import EventLog, add_working_days
 from hotline.domain.supervision.handover import (
     handover_metrics,
@@ -136,8 +136,7 @@ def supervise(
     if timings is not None:
         timings["pairs"] = time.perf_counter() - started
     started = time.perf_counter()
-    limits = HotspotLimits(**dict((thresholds or {}).get("hotspots", {})))
-    hotspots = [hotspot.as_dict() for hotspot in detect_hotspots(log, limits)]
+    hotspots = [hotspot.as_dict() for hotspot in detect_hotspots(log, limits_from(thresholds))]
     if timings is not None:
         timings["hotspots"] = time.perf_counter() - started
     return {

@@ -15,9 +15,9 @@ from typing import Any
 from hotline.domain.duck import insert_columns, query_dicts
 from hotline.domain.hotspots.cluster import Entry, Hotspot, HotspotLimits, Span, find_hotspots
 from hotline.domain.hotspots.places import (
-    MIN_NAME,
     block_sql,
     building_sql,
+    named_sql,
     normalise_sql,
     said_place_sql,
 )
@@ -43,7 +43,7 @@ SELECT *, {block_sql("place")} AS block, {building_sql("place")} AS building FRO
 # $1 window (hours), $2 min_orders.
 _CROWDED = f"""
 WITH blocked AS (
-  SELECT *, CASE WHEN length(place) - length(building) >= {MIN_NAME} THEN block
+  SELECT *, CASE WHEN {named_sql("place", "building")} THEN block
     WHEN lat IS NOT NULL AND long IS NOT NULL
     THEN '@' || CAST(round(lat / 0.00135) AS BIGINT) || ':' || CAST(round(long / 0.0016) AS BIGINT)
     END AS key
@@ -64,7 +64,7 @@ SELECT o.order_id, o.ts, o.text, o.location, o.caller, o.category, o.area, o.lat
 FROM hotspot_orders o JOIN hotspot_spans s
   ON o.ts BETWEEN s.start - to_microseconds(CAST($1 * 3600e6 AS BIGINT))
               AND s.stop + to_microseconds(CAST($1 * 3600e6 AS BIGINT))
-WHERE length(o.place) - length(o.building) < {MIN_NAME}
+WHERE NOT {named_sql("o.place", "o.building")}
   AND (o.building = '' OR o.building = s.building)
 GROUP BY ALL
 """

@@ -20,6 +20,7 @@ from hotline.web import labels
 from hotline.web.access import for_roles
 from hotline.web.forms import order_create
 from hotline.web.views.citizen import tracking_code
+from hotline.web.views.hotspot_notice import topic_text
 from hotline.web.views.orders import order_rows, signed_in_user
 from hotline.workorders import selectors
 
@@ -139,6 +140,6 @@ def _draft_hotspot(data: Any, text: str) -> dict[str, Any] | None:
     return {
         "anchor": joined.anchor,
         "place": joined.hotspot.place,
-        "topic": "、".join(joined.hotspot.topic),
+        "topic": topic_text(joined.hotspot.topic),
         "count": joined.existing,
     }
