@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest pytest-pg serve bench clean catalogue messages
+.PHONY: java demo test lint typecheck pytest pytest-pg serve bench clean catalogue messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 is required (Django 6)"; exit 1; }
@@ -43,7 +43,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy hotline
 
-pytest: $(STAMP) catalogue
+# Spark (the supervision engine's --engine spark and its tests) runs on Java 17+, from Debian.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && mkdir -p /usr/share/man/man1 && \
+			apt-get install -y -qq default-jre-headless >/dev/null; \
+		else echo "error: the Spark tests need Java 17+: apt-get install default-jre-headless"; exit 1; fi; }
+
+pytest: $(STAMP) catalogue java
 	DATABASE_URL= $(BIN)/pytest
 
 # Runs only when TEST_DATABASE_URL names a PostgreSQL server (.ci/run starts one).

@@ -1,6 +1,7 @@
 """Supervision benchmark: every detector and the handover metrics on a city's event log.
 
     .venv/bin/python bench/supervise.py [--sizes 1,10] [--peer-size 1] [--peer-timeout 900]
+                                        [--engines duckdb,spark]
 
 For each size (millions of events) a simulated city log (5 % planted misconduct) is written
 once under var/bench/ as Parquet, then a fresh process loads it and runs ``supervise`` (every
@@ -11,14 +12,21 @@ Peer, in the same run and on the same log: PM4Py's ``discover_handover_of_work_n
 handover-of-work social network, which is what our handover metrics compute alongside the
 detectors), from the log already in a pandas DataFrame (reading it is not counted for PM4Py,
 it is counted for us). Target: ours ≥ 20× faster. Exits 1 when a target is missed.
+
+``--engines duckdb,spark`` runs each size on both engines (Spark in local mode on every core):
+time, and peak memory of the whole process tree (Spark's JVM included, sampled from /proc every
+0.5 s), and how each grows from one size to the next. The targets are DuckDB's.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -95,7 +103,7 @@ from pathlib import Path
 started = time.perf_counter()
 from hotline.domain.supervision.eventlog import load_interchange
 from hotline.domain.supervision.engine import supervise
-log = load_interchange(Path(sys.argv[1]))
+log = load_interchange(Path(sys.argv[1]), engine=sys.argv[2])
 loaded = time.perf_counter()
 timings = {}
 report = supervise(log, timings=timings)
@@ -127,22 +135,62 @@ print(json.dumps({"events": len(frame), "total_s": done - started,
 """
 
 
-def _child(code: str, path: Path, timeout: float) -> dict | None:
+def _child(code: str, path: Path, timeout: float, *args: str) -> dict | None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    peak = [0]
+    sampler = threading.Thread(target=_sample_tree, args=(process, peak), daemon=True)
+    sampler.start()
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=ROOT,
-            check=True,
-        )
+        out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
         return None
-    except subprocess.CalledProcessError as error:
-        print(error.stderr[-2000:])
-        raise
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    if process.returncode:
+        print(err[-2000:])
+        raise RuntimeError(f"benchmark child failed ({process.returncode})")
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["tree_peak_gb"] = peak[0] / 1024**3
+    return figures
+
+
+def _sample_tree(process: subprocess.Popen, peak: list[int]) -> None:
+    """Peak resident memory of the child and everything it started (Spark's JVM)."""
+    while process.poll() is None:
+        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.5)
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def main() -> int:
@@ -150,30 +198,41 @@ def main() -> int:
     parser.add_argument("--sizes", default="1,10", help="millions of events, comma separated")
     parser.add_argument("--peer-size", type=int, default=1, help="millions of events for PM4Py")
     parser.add_argument("--peer-timeout", type=float, default=900)
+    parser.add_argument("--engines", default="duckdb", help="duckdb, spark or both (comma)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per engine run")
     args = parser.parse_args()
     print_machine()
     ok = True
     sizes = [int(size) for size in args.sizes.split(",")]
+    engines = args.engines.split(",")
     print("\nours: load + every detector + handover metrics (fresh process)")
-    results = {}
+    results: dict[int, dict] = {}
+    grown: dict[str, list[tuple[int, dict]]] = {}
     for millions in sizes:
-        figures = _child(OURS, log_file(millions), timeout=3600)
-        assert figures is not None
-        results[millions] = figures
-        print(
-            f"  {figures['events']:>12,} events  {figures['orders']:>10,} orders  load "
-            f"{figures['load_s']:6.1f} s  detect {figures['detect_s']:6.1f} s  total "
-            f"{figures['total_s']:6.1f} s  peak {figures['peak_rss_gb']:.2f} GB  "
-            f"findings {figures['findings']:,}  hotspots {figures['hotspots']:,}"
-        )
-        print(f"    per step: {figures['timings']}")
-        if millions == 10:
-            ok &= figures["total_s"] <= TARGET_SECONDS_10M
-            ok &= figures["peak_rss_gb"] <= TARGET_RSS_GB
+        for engine in engines:
+            figures = _child(OURS, log_file(millions), args.timeout, engine)
+            if figures is None:
+                print(f"  {engine:>6}  {millions} M events: not done in {args.timeout:.0f} s")
+                continue
+            grown.setdefault(engine, []).append((millions, figures))
+            print(
+                f"  {engine:>6} {figures['events']:>12,} events  {figures['orders']:>10,} orders"
+                f"  load {figures['load_s']:6.1f} s  detect {figures['detect_s']:6.1f} s  total "
+                f"{figures['total_s']:6.1f} s  peak {figures['tree_peak_gb']:.2f} GB  "
+                f"findings {figures['findings']:,}  hotspots {figures['hotspots']:,}"
+            )
+            print(f"    per step: {figures['timings']}")
+            if engine != "duckdb":
+                continue
+            results[millions] = figures
+            if millions == 10:
+                ok &= figures["total_s"] <= TARGET_SECONDS_10M
+                ok &= figures["tree_peak_gb"] <= TARGET_RSS_GB
+    _print_growth(grown)
     if args.peer_size:
         path = log_file(args.peer_size)
-        peer = _child(PEER, path, timeout=args.peer_timeout)
-        mine = results.get(args.peer_size) or _child(OURS, path, timeout=3600)
+        peer = _child(PEER, path, args.peer_timeout)
+        mine = results.get(args.peer_size) or _child(OURS, path, 3600, "duckdb")
         assert mine is not None
         if peer is None:
             print(f"\nPM4Py on {args.peer_size} M events: not done in {args.peer_timeout:.0f} s")
@@ -190,6 +249,25 @@ def main() -> int:
             ok &= ratio >= TARGET_RATIO
     print("\nall targets met" if ok else "\nTARGET MISSED")
     return 0 if ok else 1
+
+
+def _print_growth(grown: dict[str, list[tuple[int, dict]]]) -> None:
+    """Each engine's time and memory from one size to the next, and Spark against DuckDB."""
+    for engine, runs in grown.items():
+        for (small, a), (large, b) in itertools.pairwise(runs):
+            print(
+                f"  {engine}: {small} M → {large} M events (×{large / small:.0f}): time "
+                f"×{b['total_s'] / a['total_s']:.1f}, peak memory "
+                f"×{b['tree_peak_gb'] / a['tree_peak_gb']:.1f}"
+            )
+    duck = dict(grown.get("duckdb", []))
+    for millions, figures in grown.get("spark", []):
+        if millions in duck:
+            print(
+                f"  {millions} M events: Spark {figures['total_s']:.1f} s / DuckDB "
+                f"{duck[millions]['total_s']:.1f} s = "
+                f"×{figures['total_s'] / duck[millions]['total_s']:.2f}"
+            )
 
 
 if __name__ == "__main__":

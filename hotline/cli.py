@@ -75,25 +75,103 @@ def secret_key_problem() -> str | None:
     return None
 
 
-def serve(*, host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
-
+def serve(*, host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Migrate, then serve: one waitress process, or ``workers`` gunicorn processes. One process
+    does its own background work in threads (the report, the daily anchor) unless
+    HOTLINE_BACKGROUND=worker; several leave it to ``hotline worker`` and only read its results."""
     from hotline.web.catalogue import catalogues_compile
-    from hotline.web.warmup import warm_in_background
-    from hotline.wsgi import application
 
     _migrate()
     catalogues_compile()  # the English pages' .mo, when missing or older than its .po
-    warm_in_background()
+    shared = workers == 1 and os.environ.get("HOTLINE_BACKGROUND", "threads") != "worker"
     print(f"12345 hotline serving at http://{host}:{port}/  (API docs: /api/docs)", flush=True)
-    waitress_serve(application, host=host, port=port, threads=threads, ident="hotline")
+    if not shared:
+        print("background work: run `hotline worker` beside this server", flush=True)
+    if workers == 1:
+        from waitress import serve as waitress_serve
+
+        from hotline.web.warmup import warm_in_background
+        from hotline.wsgi import application
+
+        warm_in_background(shared=shared)
+        waitress_serve(application, host=host, port=port, threads=threads, ident="hotline")
+    else:
+        _gunicorn(host=host, port=port, threads=threads, workers=workers)
+
+
+def _gunicorn(*, host: str, port: int, threads: int, workers: int) -> None:
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    def post_fork(server: Any, worker: Any) -> None:
+        from hotline.web.warmup import warm_in_background
+
+        warm_in_background(shared=False)  # this process's in-memory indexes
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "proc_name": "hotline",
+        "post_fork": post_fork,
+        # No control socket: it would sit in $HOME, one path for every server on the machine.
+        "control_socket_disable": True,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for name, value in options.items():
+                self.cfg.set(name, value)
+
+        def load(self) -> Any:
+            from hotline.wsgi import application
+
+            return application
+
+    connections.close_all()  # the migration's connection must not be shared with the forks
+    Server().run()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if problem := secret_key_problem():
         return fail(problem)
-    serve(host=args.host, port=args.port, threads=args.threads)
+    serve(host=args.host, port=args.port, threads=args.threads, workers=args.workers)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from hotline.cli_database import database_problem
+    from hotline.web.worker import worker_forever, worker_once
+
+    if problem := database_problem():
+        return fail(problem)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    if args.once:
+        worker_once(say=say)
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    say("hotline worker running: outbox, supervision report, daily anchor")
+    worker_forever(stop=stop, say=say, outbox_every=args.outbox_interval)
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -164,7 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="run the web server")
     server_options(p)
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes (gunicorn) when more than 1; run `hotline worker` beside them",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "worker", parents=[common], help="background work: outbox, 天眼 report, daily anchor"
+    )
+    p.add_argument("--once", action="store_true", help="run each job once, then exit")
+    p.add_argument(
+        "--outbox-interval", type=float, default=5.0, help="seconds between outbox passes"
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", parents=[common], help="seed a demo city, then serve")
     server_options(p)

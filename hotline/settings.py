@@ -144,6 +144,11 @@ if os.environ.get("DATABASE_URL"):
         _base = DATABASES["default"]["NAME"]
         _tag = "".join(c if c.isalnum() else "_" for c in _TEST_DB_TAG)
         DATABASES["default"]["TEST"] = {"NAME": f"test_{_base}{_tag}"}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT for the application's queries: short list queries whose row estimate is high
+        # crossed jit_above_cost and spent more compiling than running (bench/README, issue 17).
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {"default": _sqlite(os.environ.get("HOTLINE_DB", str(VAR_DIR / "hotline.sqlite3")))}
 
@@ -235,9 +240,20 @@ LOGGING = {
 HOTLINE_ANCHOR_KEY = os.environ.get("HOTLINE_ANCHOR_KEY", "")
 HOTLINE_ANCHOR_DIR = VAR_DIR / "anchors"
 
+# Django's cache lives in the database (table hotline_cache, made by the accounts migrations), so
+# every server process and `hotline worker` share it: the 天眼 report the worker computes, the
+# API tokens' revocation stamp, the guessing counters below.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "hotline_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 # API tokens expire this many days after they are issued (`hotline token USER` prints the date).
 HOTLINE_TOKEN_DAYS = 90
-# Guessing limits per client address, on Django's cache (one process: waitress threads share it):
+# Guessing limits per client address, on Django's cache (shared by every server process):
 # 10 wrong tracking codes (查询码) or 10 unknown Open311 api_keys in 10 minutes → 429 until the
 # window ends.
 HOTLINE_TRACK_THROTTLE = {"failures": 10, "seconds": 600}
@@ -297,6 +313,9 @@ HOTLINE_OPEN311 = {
 # calls. See hotline.domain.follow_ups and docs/design.md.
 HOTLINE_FOLLOW_UP_WORKING_DAYS = int(os.environ.get("HOTLINE_FOLLOW_UP_WORKING_DAYS", "2"))
 HOTLINE_FOLLOW_UP_ATTEMPTS = int(os.environ.get("HOTLINE_FOLLOW_UP_ATTEMPTS", "3"))
+# Order lists (web and API) count their rows exactly up to this many; above it, on PostgreSQL,
+# they show the planner's estimate as "约 N 条" (hotline.workorders.totals).
+HOTLINE_ESTIMATED_TOTAL_ABOVE = 10_000
 # Order detectors (天眼): thresholds per detector code; empty means the documented defaults.
 HOTLINE_SUPERVISION: dict[str, dict[str, float | str]] = {
     "bounce": {"min_returns": 5, "max_units": 6},

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from hotline.eventstore.guard import install_event_guard, remove_event_guard
@@ -42,6 +43,7 @@ def live_db(_restore_event_guard: None, transactional_db: None) -> Iterator[None
     """A committed database (for threads and subprocesses). Teardown flushes every table, events
     included, so the append-only triggers are lifted for the flush and put back afterwards."""
     yield
+    cache.clear()  # Django's cache is a table the flush does not know (settings.CACHES)
     remove_event_guard(connection)
 
 

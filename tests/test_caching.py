@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from hotline import caching
@@ -193,18 +194,31 @@ def test_a_token_stored_after_a_failed_attempt_works_at_once(world: World) -> No
 
 
 @pytest.mark.django_db
-def test_a_token_revoked_elsewhere_stops_working_within_the_max_age(
+def test_a_token_revoked_past_the_models_stops_working_within_the_max_age(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token, raw = ApiToken.issue(user=world.agent)
     client = _bearer(raw)
     assert client.get("/api/orders").status_code == 200
-    # update() sends no signal, as when another process revokes it: the kept answer holds...
+    # update() sends no signal (a change past the models): the kept answer holds...
     ApiToken.objects.filter(pk=token.pk).update(revoked=True)
     assert client.get("/api/orders").status_code == 200
     later = accounts._tokens.now() + accounts.TOKEN_CACHE_SECONDS + 1
     monkeypatch.setattr(accounts._tokens, "now", lambda: later)
     assert client.get("/api/orders").status_code == 401  # ...for TOKEN_CACHE_SECONDS at most
+
+
+@pytest.mark.django_db
+def test_a_token_revoked_by_another_process_stops_working_at_once(world: World) -> None:
+    token, raw = ApiToken.issue(user=world.agent)
+    client = _bearer(raw)
+    assert client.get("/api/orders").status_code == 200
+    # Another process saves the revocation: its signal replaces the shared stamp, which is all
+    # this process sees of it (its own kept answer is left in place here).
+    ApiToken.objects.filter(pk=token.pk).update(revoked=True)
+    cache.set("accounts:tokens:stamp", "set by another process", timeout=None)
+    assert len(accounts._tokens) == 1
+    assert client.get("/api/orders").status_code == 401
 
 
 @pytest.mark.django_db

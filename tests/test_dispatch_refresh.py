@@ -53,7 +53,9 @@ def test_the_refresh_loop_rebuilds_the_index_in_its_own_thread(
     _rebuild_every(settings, 0)
     first = live_world.create(text="建设路公交站候车亭玻璃碎了", location="建设路公交站")
     stop = threading.Event()
-    loop = threading.Thread(target=refresh_forever, kwargs={"every": 0.01, "stop": stop})
+    loop = threading.Thread(
+        target=refresh_forever, kwargs={"every": 0.01, "stop": stop, "shared": False}
+    )
     with caching.refresher():  # held here too, so the first stale read cannot rebuild in place
         loop.start()
         index = selectors.duplicate_index()

@@ -9,14 +9,12 @@ import re
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -34,13 +32,6 @@ from tests.common.second_factor import current_code, force_login_verified, passw
 from tests.common.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()  # the guessing counters live there
-    yield
-    cache.clear()
 
 
 def client_at(address: str) -> Client:

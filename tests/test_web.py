@@ -261,7 +261,7 @@ def test_pages_of_other_roles_are_404(world: World) -> None:
 def test_dashboard_shows_the_last_report_while_a_new_one_is_computed(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hotline import caching
+    from hotline.background import background_heartbeat
     from hotline.supervision import selectors as supervision
 
     made: list[int] = []
@@ -272,20 +272,20 @@ def test_dashboard_shows_the_last_report_while_a_new_one_is_computed(
 
     monkeypatch.setattr(supervision, "database_report", report)
     shown = supervision.supervision_report_cached
-    cache = supervision._reports
-    with caching.refresher():  # as under `hotline serve`
-        assert shown()["summary"]["findings"] == 1
-        assert shown()["summary"]["findings"] == 1  # fresh: not recomputed
-        later = cache.now() + supervision.REPORT_SECONDS + 1
-        monkeypatch.setattr(cache, "now", lambda: later)
-        assert shown()["summary"]["findings"] == 1  # stale: shown again…
-        assert shown()["summary"]["findings"] == 1
-        assert caching.refresh_due() == 1  # …while the refresh loop makes the next
-        assert shown()["summary"]["findings"] == 2
+    background_heartbeat(lasts=60)  # a refresher runs (`hotline worker`, or the server's thread)
+    assert shown()["summary"]["findings"] == 1  # the first one is made on the page
+    assert shown()["summary"]["findings"] == 1  # fresh: not recomputed
+    assert not supervision.supervision_report_refresh()  # not due
+    later = supervision._now() + supervision.REPORT_SECONDS + 1
+    monkeypatch.setattr(supervision, "_now", lambda: later)
+    assert shown()["summary"]["findings"] == 1  # stale: shown again…
+    assert shown()["summary"]["findings"] == 1
+    assert supervision.supervision_report_refresh()  # …while the refresher makes the next
+    assert shown()["summary"]["findings"] == 2
     assert made == [1, 1]
 
 
-def test_without_a_refresh_loop_a_stale_report_is_rebuilt_by_the_page(
+def test_without_a_refresher_a_stale_report_is_rebuilt_by_the_page(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hotline.supervision import selectors as supervision
@@ -299,9 +299,24 @@ def test_without_a_refresh_loop_a_stale_report_is_rebuilt_by_the_page(
     monkeypatch.setattr(supervision, "database_report", report)
     shown = supervision.supervision_report_cached
     assert shown()["summary"]["findings"] == 1
-    later = supervision._reports.now() + supervision.REPORT_SECONDS + 1
-    monkeypatch.setattr(supervision._reports, "now", lambda: later)
+    later = supervision._now() + supervision.REPORT_SECONDS + 1
+    monkeypatch.setattr(supervision, "_now", lambda: later)
     assert shown()["summary"]["findings"] == 2
+
+
+def test_every_process_shows_the_report_last_stored(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (`hotline worker`) stores a report: this one shows it at once, not the
+    copy it kept."""
+    from hotline.supervision import selectors as supervision
+
+    monkeypatch.setattr(
+        supervision, "database_report", lambda: {"summary": {"findings": 1}, "findings": []}
+    )
+    assert supervision.supervision_report_cached()["summary"]["findings"] == 1
+    supervision.supervision_report_store({"summary": {"findings": 7}, "findings": []})
+    assert supervision.supervision_report_cached()["summary"]["findings"] == 7
 
 
 def test_an_agent_sets_their_own_state(world: World) -> None:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
@@ -76,15 +78,18 @@ class ApiToken(models.Model):
 
     @classmethod
     def user_for(cls, raw: str) -> User | None:
-        """The token's user. Answers are kept for TOKEN_CACHE_SECONDS, so a revoked token or a
-        deactivated or locked-out user stops working within that time (at once in the process that
-        made the change or saw the lock-out: see hotline.accounts.signals); the expiry is checked
-        on every use. An unknown bearer string is looked up every time and
-        never kept: strings an attacker sends cannot fill the cache or push real tokens out."""
+        """The token's user. Answers are kept for TOKEN_CACHE_SECONDS under the shared tokens
+        stamp (:func:`tokens_stamp`), which every change to tokens, users and units and every
+        lock-out replaces (hotline.accounts.signals): a revoked token or a deactivated or
+        locked-out user stops working at once in every server process. The expiry is checked on
+        every use. An unknown bearer string is looked up every time and never kept: strings an
+        attacker sends cannot fill the cache or push real tokens out."""
         digest = _digest(raw)
+        stamp = tokens_stamp()
         kept = _tokens.get(digest)
-        if kept is None:
-            kept = cls._live_user(digest)
+        if kept is None or kept[2] != stamp:
+            live = cls._live_user(digest)
+            kept = None if live is None else (*live, stamp)
             if kept is not None:
                 _tokens.put(digest, value=kept)
         if kept is None or kept[1] <= timezone.now():
@@ -107,14 +112,29 @@ class ApiToken(models.Model):
 
 TOKEN_CACHE_SECONDS = 30.0
 TOKEN_CACHE_SIZE = 1024
-# Keyed by the token's SHA-256, never the token itself.
-_tokens: Cache[str, tuple[User, datetime]] = Cache(
+# Keyed by the token's SHA-256, never the token itself; each answer carries the stamp it was
+# read under.
+_tokens: Cache[str, tuple[User, datetime, str]] = Cache(
     name="API token users", max_age=TOKEN_CACHE_SECONDS, max_size=TOKEN_CACHE_SIZE
 )
+_TOKENS_STAMP_KEY = "accounts:tokens:stamp"
+
+
+def tokens_stamp() -> str:
+    """The stamp, in Django's shared cache, under which kept token answers hold: one read per
+    API request instead of the token, user and lock-out queries."""
+    stamp = cache.get(_TOKENS_STAMP_KEY)
+    if stamp is None:  # never set, or dropped by the cache: a new one matches nothing kept
+        cache.add(_TOKENS_STAMP_KEY, uuid.uuid4().hex, timeout=None)
+        stamp = cache.get(_TOKENS_STAMP_KEY, "")
+    return str(stamp)
 
 
 def forget_tokens() -> None:
+    """Drop every kept token answer, in every process: a new stamp (written in the caller's
+    transaction, so other processes see it when they see the change)."""
     _tokens.reset()
+    cache.set(_TOKENS_STAMP_KEY, uuid.uuid4().hex, timeout=None)
 
 
 class UnitReviewSetting(models.Model):

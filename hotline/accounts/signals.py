@@ -1,5 +1,5 @@
-"""Changes to users, units and tokens, and lock-outs, drop this process's cached token answers
-at once."""
+"""Changes to users, units and tokens, and lock-outs, drop the cached token answers of every
+server process at once (a new shared stamp: hotline.accounts.models.forget_tokens)."""
 
 from typing import Any
 

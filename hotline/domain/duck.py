@@ -49,6 +49,9 @@ def insert_columns(
     round trip per row (≈ 0.5 ms), which at 90,000 findings was most of a 10 M-event run."""
     if not columns or not next(iter(columns.values())):
         return
+    if hasattr(con, "append_columns"):  # the Spark engine's connection (hotline.domain.spark)
+        con.append_columns(table, columns)
+        return
     names = ", ".join(columns)
     unnested = ", ".join(f"unnest(${i})" for i in range(1, len(columns) + 1))
     con.execute(f"INSERT INTO {table} ({names}) SELECT {unnested}", list(columns.values()))

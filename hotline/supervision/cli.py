@@ -9,30 +9,34 @@ from typing import Any
 
 from hotline.cli_database import database_problem
 from hotline.cli_output import fail, write_json
-from hotline.domain.supervision.eventlog import EventLogError
+from hotline.domain.supervision.eventlog import ENGINES, EventLogError, event_source
 
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "supervise", parents=[common], help="天眼: run every detector and the handover metrics"
     )
-    p.add_argument("--events", type=Path, help="an events export (.jsonl/.csv/.parquet) "
+    p.add_argument("--events", type=event_source, metavar="FILE|DIR",
+                   help="an events export (.jsonl/.csv/.parquet, or a directory of Parquet such as "
+                   "`events export --partition month` writes; s3:// and hdfs:// URLs pass through) "
                    "instead of the database")  # fmt: skip
     p.add_argument("--since", type=date.fromisoformat, help="only orders created since DATE")
     p.add_argument("--as-of", type=datetime.fromisoformat, help="'now' for open orders")
     p.add_argument("--period", choices=("week", "month", "quarter", "year"), default="month",
                    help="scorecard period (default month)")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="OUT")
+    _engine_option(p)
     p.set_defaults(func=cmd_supervise)
     ssub = p.add_subparsers(dest="supervise_command")
 
     q = ssub.add_parser("log", parents=[common], help="handover metrics and bounce on any log")
-    q.add_argument("--input", type=Path, required=True)
+    q.add_argument("--input", type=event_source, required=True, metavar="FILE|DIR")
     q.add_argument("--case", required=True, help="column of the case (order) id")
     q.add_argument("--time", required=True, help="column of the event time")
     q.add_argument("--unit", required=True, help="column of the unit/team that acted")
     q.add_argument("--activity", help="column of the activity name")
     q.add_argument("--json", type=Path, required=True, metavar="OUT")
+    _engine_option(q)
     q.set_defaults(func=cmd_supervise_log)
 
     q = ssub.add_parser("simulate", parents=[common], help="a city log with planted misconduct")
@@ -75,6 +79,16 @@ def _running() -> Any:
     return Console(stderr=True).status("running the detectors …")
 
 
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="duckdb (default, this machine) or spark (local, HOTLINE_SPARK_MASTER's cluster, "
+        "or spark-submit's: docs/scale.md); both give the same report",
+    )
+
+
 def cmd_supervise(args: argparse.Namespace) -> int:
     from hotline.supervision.selectors import database_report
 
@@ -86,7 +100,11 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     try:
         with _running():
             report = database_report(
-                period=args.period, events=args.events, as_of=args.as_of, since=args.since
+                period=args.period,
+                events=args.events,
+                as_of=args.as_of,
+                since=args.since,
+                engine=args.engine,
             )
     except EventLogError as exc:
         return fail(str(exc))
@@ -100,7 +118,12 @@ def cmd_supervise_log(args: argparse.Namespace) -> int:
 
     try:
         log = load_external(
-            args.input, case=args.case, time=args.time, unit=args.unit, activity=args.activity
+            args.input,
+            case=args.case,
+            time=args.time,
+            unit=args.unit,
+            activity=args.activity,
+            engine=args.engine,
         )
     except EventLogError as exc:
         return fail(str(exc))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
+import uuid
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.timezone import localdate, localtime
@@ -15,6 +19,7 @@ from django.utils.timezone import localdate, localtime
 from hotline import clock
 from hotline.accounts.access import can_supervise
 from hotline.accounts.models import User
+from hotline.background import background_running
 from hotline.caching import Cache
 from hotline.domain.lifecycle import Role
 from hotline.domain.supervision.cases import (
@@ -207,13 +212,15 @@ def report_on(
 def database_report(
     *,
     period: str = "month",
-    events: Path | None = None,
+    events: Path | str | None = None,
     as_of: datetime | None = None,
     since: date | None = None,
+    engine: str = "duckdb",
 ) -> dict[str, Any]:
-    """The report on the database's events (or on an export of them, ``events``), unit names
-    from the database; with the stored agent findings when it reads the database. Not scoped:
-    the CLI calls it, and :func:`supervision_report` after checking the user."""
+    """The report on the database's events (or on an export of them, ``events``) on
+    ``engine`` (duckdb or spark), unit names from the database; with the stored agent findings
+    when it reads the database. Not scoped: the CLI calls it, and :func:`supervision_report`
+    after checking the user."""
     from django.conf import settings
 
     from hotline.accounts.models import Unit
@@ -225,7 +232,7 @@ def database_report(
         if source is None:
             source = Path(scratch) / "events.jsonl"
             events_export(source)
-        log = load_interchange(source, tz=settings.TIME_ZONE, as_of=as_of)
+        log = load_interchange(source, tz=settings.TIME_ZONE, as_of=as_of, engine=engine)
     if since:
         restrict_since(log, since)
     report = report_on(
@@ -273,15 +280,70 @@ def with_agent_findings(report: dict[str, Any]) -> dict[str, Any]:
 # -- the 天眼 dashboard's report -----------------------------------------------------------------
 
 REPORT_SECONDS = 120
-# The engine reads the whole log (a second or more on a city's database): under `hotline serve`
-# a page shows the last report and the refresh loop (hotline.web.warmup) computes the next.
-_reports: Cache[None, dict[str, Any]] = Cache(
-    name="supervision report", max_age=REPORT_SECONDS, serve_stale=True
-)
+# The engine reads the whole log (a second or more on a city's database), so the report is
+# computed by whichever process refreshes (`hotline worker`, or the refresh thread of a
+# one-process `hotline serve`: hotline.web.warmup) and kept in Django's cache, which every server
+# process shares: a small stamp (its id and when it was made) and the report itself. Each process
+# keeps the report it last read by its id, so a page view costs one stamp read while the report
+# stays the same, and every process shows the new one as soon as it is stored.
+_STAMP_KEY = "supervision:report:stamp"
+_BODY_KEY = "supervision:report:body"
+_WANTED_KEY = "supervision:report:wanted"
+_read: Cache[str, dict[str, Any]] = Cache(name="supervision report", max_size=1)
+_building = threading.Lock()
+_now = time.time  # wall-clock seconds: the stamp is compared across processes
+
+
+def supervision_report_store(report: dict[str, Any]) -> str:
+    """Keep ``report`` as the one every process shows; returns its id. The body is written
+    before the stamp, so a reader that sees the new stamp finds its report."""
+    report_id = uuid.uuid4().hex
+    cache.set(_BODY_KEY, {"id": report_id, "report": report}, timeout=None)
+    cache.set(_STAMP_KEY, {"id": report_id, "built": _now()}, timeout=None)
+    cache.delete(_WANTED_KEY)
+    return report_id
+
+
+def supervision_report_refresh(*, force: bool = False) -> bool:
+    """Compute and store the next report when none is kept, or when the kept one is older than
+    REPORT_SECONDS and a page was shown it since (or ``force``); returns whether it did."""
+    stamp = cache.get(_STAMP_KEY)
+    due = stamp is None or (_stale(stamp) and cache.get(_WANTED_KEY) is not None)
+    if not (due or force):
+        return False
+    # database_report is looked up at call time, so a test can replace it.
+    supervision_report_store(database_report())
+    return True
+
+
+def _stale(stamp: dict[str, Any]) -> bool:
+    return bool(_now() - stamp["built"] > REPORT_SECONDS)
+
+
+def _kept(stamp: dict[str, Any]) -> dict[str, Any] | None:
+    def load() -> dict[str, Any]:
+        body = cache.get(_BODY_KEY)
+        # A newer report than the stamp read a moment ago is as good; a missing one is rebuilt.
+        return body["report"] if body else {}
+
+    report = _read.get_or_build(stamp["id"], build=load)
+    return report or None
 
 
 def supervision_report_cached() -> dict[str, Any]:
-    """The database's supervision report, at most REPORT_SECONDS old when fresh; an older one is
-    shown until the refresh loop has the next. Callers check the reader may supervise."""
-    # database_report is looked up at call time, so a test can replace it.
-    return dict(_reports.get_or_build(None, build=lambda: database_report()))
+    """The supervision report every server process shows, at most REPORT_SECONDS old when
+    fresh. An older one is shown while a refresher runs (hotline.background) and computed on
+    this page view otherwise, as is the first one. Callers check the reader may supervise."""
+    stamp = cache.get(_STAMP_KEY)
+    if stamp is not None and (not _stale(stamp) or background_running()):
+        report = _kept(stamp)
+        if report is not None:
+            if _stale(stamp):
+                cache.add(_WANTED_KEY, True, timeout=None)
+            return dict(report)
+    with _building:  # one build per process; a thread that waited finds it done
+        stamp = cache.get(_STAMP_KEY)
+        if stamp is None or _stale(stamp) or _kept(stamp) is None:
+            _read.put(supervision_report_store(report := database_report()), value=report)
+            return dict(report)
+        return dict(_kept(stamp) or {})

@@ -15,6 +15,7 @@ from hotline.domain.lifecycle import Action, Channel, Kind, State, Urgency
 from hotline.workorders import selectors, services
 from hotline.workorders.attachments import attachments_decode
 from hotline.workorders.models import WorkOrder
+from hotline.workorders.totals import list_total
 
 router = Router(tags=["work orders"])
 
@@ -104,7 +105,14 @@ class OrderDetailOut(OrderOut):
 
 
 class OrderPage(Schema):
-    count: int
+    count: int = Field(
+        description="orders matching the filters; above HOTLINE_ESTIMATED_TOTAL_ABOVE (10,000) "
+        "on PostgreSQL the database's estimate, see count_estimated"
+    )
+    count_estimated: bool = Field(
+        description="true when count is the query planner's estimate, not an exact count; "
+        "pages past the real end are then empty"
+    )
     page: int
     page_size: int
     items: list[OrderOut]
@@ -189,8 +197,10 @@ def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
     params["overdue_at"] = clock.now() if params.pop("overdue") else None
     qs = selectors.workorder_list(user=user, filters=selectors.OrderFilters(**params))
     rows = list(qs[(page - 1) * size : page * size])
+    total = list_total(qs)
     return {
-        "count": qs.count(),
+        "count": total.count,
+        "count_estimated": total.estimated,
         "page": page,
         "page_size": size,
         "items": [_render(o, user) for o in rows],

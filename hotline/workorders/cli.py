@@ -17,8 +17,21 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     group = sub.add_parser("events", parents=[common], help="the hash-chained event log")
     esub = group.add_subparsers(dest="events_command", required=True)
 
-    p = esub.add_parser("export", parents=[common], help="write all events (.jsonl or .csv)")
-    p.add_argument("file")
+    p = esub.add_parser(
+        "export",
+        parents=[common],
+        help="write all events (.jsonl, .csv or .parquet; a Parquet dataset with --partition)",
+        description="Write every event. The extension of FILE picks the format: .jsonl, .csv or"
+        " .parquet (one file). With --partition month, FILE is a new or empty directory that gets"
+        " a Parquet dataset in Hive layout, month=YYYY-MM/part-0.parquet for each month of the"
+        " events' local time, which `hotline supervise --events DIR` and Spark read whole.",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--partition",
+        choices=("month",),
+        help="write a directory partitioned by month (Parquet) instead of one file",
+    )
     p.set_defaults(func=cmd_export)
 
     p = esub.add_parser("import", parents=[common], help="import events (.jsonl or .csv)")
@@ -57,11 +70,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from hotline.workorders.interchange import events_export
+    from hotline.workorders.interchange import events_export, export_format
 
+    export_format(Path(args.file), partition=args.partition)  # a bad target fails before any work
     if problem := database_problem():
         return fail(problem)
-    count = events_export(Path(args.file))
+    count = events_export(Path(args.file), partition=args.partition)
     print(f"exported {count} events to {args.file}")
     return 0
 

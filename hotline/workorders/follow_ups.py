@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from hotline import clock
 from hotline.accounts.models import User
@@ -30,14 +31,25 @@ LISTED = 100  # rows shown; the counts say how many in all
 def follow_ups_due(user: User) -> QuerySet[WorkOrder]:
     """The orders ``user`` may see that wait for 回访: closed by a unit (``current_unit`` kept:
     an order answered directly has none), not yet reached since the latest closure, fewer than
-    the allowed tries made; ``attempts`` annotated; oldest closure (= deadline) first."""
-    since_closure = Q(events__action=Action.FOLLOW_UP, events__at__gte=F("closed_at"))
+    the allowed tries made; ``attempts`` annotated; oldest closure (= deadline) first.
+
+    The tries are counted per order in a subquery on the follow-up events' own index
+    (``event_follow_up``), not by joining every event of every listed order and grouping."""
+    tries = (
+        WorkOrderEvent.objects.filter(
+            order=OuterRef("pk"), action=Action.FOLLOW_UP, at__gte=OuterRef("closed_at")
+        )
+        .order_by()
+        .values("order")
+        .annotate(tries=Count("pk"))
+        .values("tries")
+    )
     return (
         restrict_orders(user)
         .filter(state=State.CLOSED, closed_at__isnull=False)
         .exclude(current_unit="")
         .exclude(reached=True)
-        .annotate(attempts=Count("events", filter=since_closure))
+        .annotate(attempts=Coalesce(Subquery(tries), 0))
         .filter(attempts__lt=settings.HOTLINE_FOLLOW_UP_ATTEMPTS)
         .order_by("closed_at", "id")
     )

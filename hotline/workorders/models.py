@@ -61,7 +61,23 @@ class WorkOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["current_unit", "state"], name="order_unit_state")]
+        # More in migration 0012: a trigram index for the unit lists (PostgreSQL only).
+        indexes = [
+            models.Index(fields=["current_unit", "state"], name="order_unit_state"),
+            models.Index(fields=["category", "state"], name="order_category_state"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(extension_pending=True),
+                name="order_extension_pending",
+            ),
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=models.Q(state="closed")
+                & ~models.Q(current_unit="")
+                & ~models.Q(reached=True),
+                name="order_follow_up_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -99,6 +115,14 @@ class WorkOrderEvent(models.Model):
     class Meta:
         ordering = ["order_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["order", "seq"], name="one_event_per_seq")]
+        indexes = [
+            # 回访 tries per order (hotline.workorders.follow_ups): the few follow-up events only.
+            models.Index(
+                fields=["order", "at"],
+                condition=models.Q(action="follow_up"),
+                name="event_follow_up",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.seq} {self.action}"

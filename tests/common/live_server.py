@@ -7,6 +7,7 @@ fixture (tests/conftest.py), and stop the server before that fixture flushes the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -73,9 +74,10 @@ class LiveServer:
     """One ``hotline serve`` process at a time; each start takes a fresh port, so a restart
     right after a kill never waits for the old socket."""
 
-    def __init__(self, *, log: Path, threads: int = 8) -> None:
+    def __init__(self, *, log: Path, threads: int = 8, workers: int = 1) -> None:
         self.log = log
         self.threads = threads
+        self.workers = workers  # more than 1: gunicorn processes, `hotline worker` beside them
         self.env = server_environment()
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
@@ -88,7 +90,7 @@ class LiveServer:
         assert self.process is None, "the server is already running"
         self.port = free_port()
         command = [sys.executable, "-m", "hotline.cli", "serve", "--port", str(self.port)]
-        command += ["--threads", str(self.threads)]
+        command += ["--threads", str(self.threads), "--workers", str(self.workers)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 command, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -115,20 +117,26 @@ class LiveServer:
         """kill -9: no shutdown, no flush, transactions in flight cut off."""
         if self.process is None:
             return
-        os.kill(self.process.pid, signal.SIGKILL)
+        self._signal(signal.SIGKILL)
         self.process.wait(timeout=30)
         self.process = None
 
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
+        self._signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            self._signal(signal.SIGKILL)
             self.process.wait(timeout=30)
         self.process = None
+
+    def _signal(self, signum: int) -> None:
+        """The server's whole session (started with start_new_session): gunicorn's workers too."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(self.process.pid, signum)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

@@ -71,8 +71,8 @@ WITH returns AS (
   FROM steps s SEMI JOIN firing f ON f.order_id = s.order_id
   GROUP BY s.order_id
 )
-SELECT f.order_id, coalesce(p.unit, p.codes[len(p.codes)]) AS unit, coalesce(p.path, []) AS path,
-       coalesce(p.revisited, []) AS revisited, f.revisits, f.returns,
+SELECT f.order_id, coalesce(p.unit, p.codes[array_length(p.codes)]) AS unit,
+       coalesce(p.path, []) AS path, coalesce(p.revisited, []) AS revisited, f.revisits, f.returns,
        coalesce(p.step_seqs, []) || f.return_seqs AS evidence
 FROM firing f LEFT JOIN paths p USING (order_id)
 ORDER BY f.order_id

@@ -97,7 +97,7 @@ WITH steps AS (
     CAST(w2.day + INTERVAL 1 DAY AS TIMESTAMP) AS deadline
   FROM closures c
   LEFT JOIN done d USING (order_id, close_seq)
-  ASOF LEFT JOIN ranked w ON CAST(c.closed_at AS DATE) >= w.day
+  LEFT JOIN workday_ranks w ON w.day = CAST(c.closed_at AS DATE)
   JOIN ranked w2 ON w2.n = coalesce(w.n, 0) + $1
 ), late AS (
   SELECT *, epoch(coalesce(done_at, reopened_at, (SELECT ts FROM as_of)) - deadline) / 60

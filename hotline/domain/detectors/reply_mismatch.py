@@ -119,10 +119,11 @@ WITH requests AS (
   FROM content
 ), scored AS (
   SELECT p.order_id, p.seq, p.unit, p.reply, r.text, r.location,
-    r.text || ' ' || r.location AS request, len(p.grams) AS total,
-    len(list_filter(p.grams, lambda pair: contains(r.text || ' ' || r.location, pair))) AS found
+    r.text || ' ' || r.location AS request, array_length(p.grams) AS total,
+    array_length(list_filter(p.grams, lambda pair: contains(r.text || ' ' || r.location, pair)))
+      AS found
   FROM pairs p JOIN requests r USING (order_id)
-  WHERE len(p.grams) >= $1
+  WHERE array_length(p.grams) >= $1
 ), unlike AS (
   SELECT * FROM scored WHERE found < $2 * total AND found < $3
 ), placed AS (

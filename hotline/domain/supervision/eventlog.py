@@ -8,13 +8,15 @@ handover metrics walk.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from types import ModuleType
 
 import duckdb
 
@@ -43,6 +45,25 @@ class EventLogError(ValueError):
     """The log cannot be read as asked; the message names the file or column."""
 
 
+# Where the engine's SQL runs: DuckDB here, or Apache Spark (hotline.domain.spark).
+ENGINES = ("duckdb", "spark")
+
+
+def _spark() -> ModuleType:
+    """The Spark loaders, or a clear error where pyspark or Java is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise EventLogError(
+            "--engine spark needs pyspark: pip install 'hotline[spark]' (and Java 17+)"
+        ) from None
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        raise EventLogError("--engine spark needs Java 17+ (apt-get install default-jre-headless)")
+    from hotline.domain.supervision import spark_log
+
+    return spark_log
+
+
 @dataclass
 class EventLog:
     con: duckdb.DuckDBPyConnection
@@ -63,18 +84,46 @@ def _disk_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _reader(path: Path) -> str:
-    if not path.is_file():
-        raise EventLogError(f"{path}: no such file")
-    reader = READERS.get(path.suffix.lower())
+def event_source(text: str) -> Path | str:
+    """A log's location as given on the command line: a URL (``s3://…``, ``hdfs://…``) stays
+    the string it is (``Path`` would fold its ``//``), anything else is a local path."""
+    return text if _is_url(text) else Path(text)
+
+
+def _is_url(path: Path | str) -> bool:
+    return isinstance(path, str) and "://" in path
+
+
+def _is_dataset(path: Path | str) -> bool:
+    """A directory of Parquet files (a Hive layout such as ``month=2026-01/`` is welcome): a
+    local directory, or a URL that ends in ``/`` or has no extension."""
+    if _is_url(path):
+        text = str(path)
+        return text.endswith("/") or not PurePosixPath(text.split("://", 1)[1]).suffix
+    return Path(path).is_dir()
+
+
+def _reader(path: Path | str) -> str:
+    if _is_dataset(path):
+        if not _is_url(path) and next(Path(path).rglob("*.parquet"), None) is None:
+            raise EventLogError(f"{path}: no .parquet files in this directory")
+        return "read_parquet"
+    # A URL is left for DuckDB to reach (s3 through httpfs when configured), or to say why not.
+    if not _is_url(path) and not Path(path).is_file():
+        raise EventLogError(f"{path}: no such file or directory")
+    reader = READERS.get(PurePosixPath(str(path)).suffix.lower())
     if reader is None:
-        raise EventLogError(f"{path}: expected .jsonl, .csv or .parquet")
+        raise EventLogError(f"{path}: expected .jsonl, .csv, .parquet or a directory of .parquet")
     return reader
 
 
-def _source(path: Path, reader: str, columns: dict[str, str] | None) -> str:
+def _source(path: Path | str, reader: str, columns: dict[str, str] | None) -> str:
     if reader == "read_parquet":
-        return f"read_parquet('{_quote(path)}')"
+        if not _is_dataset(path):
+            return f"read_parquet('{_quote(path)}')"
+        # Every file below, partitions as columns; the loaders pick the event columns by name.
+        files = str(path).rstrip("/") + "/**/*.parquet"
+        return f"read_parquet('{_quote(files)}', hive_partitioning = true)"
     if columns is None:
         options = "header = true, all_varchar = true" if reader == "read_csv" else ""
         return f"{reader}('{_quote(path)}'{', ' + options if options else ''})"
@@ -83,14 +132,22 @@ def _source(path: Path, reader: str, columns: dict[str, str] | None) -> str:
     return f"{reader}('{_quote(path)}', columns = {{{spec}}}{extra})"
 
 
-def _quote(path: Path) -> str:
+def _quote(path: Path | str) -> str:
     return str(path).replace("'", "''")
 
 
 def load_interchange(
-    path: Path, *, tz: str = "Asia/Shanghai", as_of: datetime | None = None
+    path: Path | str,
+    *,
+    tz: str = "Asia/Shanghai",
+    as_of: datetime | None = None,
+    engine: str = "duckdb",
 ) -> EventLog:
-    """Our own export (``hotline events export``): JSON Lines, CSV or Parquet."""
+    """Our own export (``hotline events export``): JSON Lines, CSV or Parquet, one file or a
+    directory of Parquet files (``--partition month``); a URL is handed to DuckDB as it is.
+    ``engine="spark"`` loads it on Spark (supervision.spark_log), for the same report."""
+    if engine == "spark":
+        return _spark().load_interchange_spark(path, tz=tz, as_of=as_of)
     con = _disk_connection()
     con.execute("SET TimeZone = ?", [tz])
     reader = _reader(path)
@@ -111,7 +168,7 @@ def load_interchange(
 
 
 def load_external(
-    path: Path,
+    path: Path | str,
     *,
     case: str,
     time: str,
@@ -119,24 +176,20 @@ def load_external(
     activity: str | None = None,
     tz: str = "Asia/Shanghai",
     as_of: datetime | None = None,
+    engine: str = "duckdb",
 ) -> EventLog:
     """Any event log: one row per event with a case id, a time and the unit that acted.
     Events of one case are ordered by time; ties keep file order."""
+    if engine == "spark":
+        return _spark().load_external_spark(
+            path, case=case, time=time, unit=unit, activity=activity, tz=tz, as_of=as_of
+        )
     con = _disk_connection()
     con.execute("SET TimeZone = ?", [tz])
     reader = _reader(path)
     con.execute(f"CREATE TABLE raw AS SELECT * FROM {_source(path, reader, None)}")
     names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
-    for option, column in (
-        ("--case", case),
-        ("--time", time),
-        ("--unit", unit),
-        ("--activity", activity),
-    ):
-        if column is not None and column not in names:
-            raise EventLogError(
-                f"{path}: no column {column!r} (given as {option}); columns: {', '.join(names)}"
-            )
+    check_columns(path, names, case=case, time=time, unit=unit, activity=activity)
     act = f'CAST("{activity}" AS VARCHAR)' if activity else "'event'"
     try:
         con.execute(
@@ -155,26 +208,53 @@ def load_external(
     return _finish(con, as_of, ours=False)
 
 
+def check_columns(
+    path: Path | str, names: list[str], *, case: str, time: str, unit: str, activity: str | None
+) -> None:
+    """Every column the options name is in the log, or an error naming the option."""
+    for option, column in (
+        ("--case", case),
+        ("--time", time),
+        ("--unit", unit),
+        ("--activity", activity),
+    ):
+        if column is not None and column not in names:
+            raise EventLogError(
+                f"{path}: no column {column!r} (given as {option}); columns: {', '.join(names)}"
+            )
+
+
 def _finish(con: duckdb.DuckDBPyConnection, as_of: datetime | None, *, ours: bool) -> EventLog:
     # Loaded: from here on every query orders what it needs, and unordered operators spill better.
     con.execute("SET preserve_insertion_order = false")
     if as_of is None:
         row = con.execute("SELECT max(ts) FROM events").fetchone()
         as_of = row[0] if row else None
-    con.execute("CREATE OR REPLACE TEMP TABLE as_of AS SELECT ?::TIMESTAMP AS ts", [as_of])
+    con.execute("CREATE OR REPLACE TEMP TABLE as_of AS SELECT CAST(? AS TIMESTAMP) AS ts", [as_of])
     return EventLog(con=con, as_of=as_of, ours=ours)
 
 
 def add_working_days(log: EventLog, working: Callable[[date], bool]) -> None:
-    """A ``workdays(day)`` table over the log's span, from the working calendar."""
-    row = log.con.execute("SELECT min(ts)::DATE, max(ts)::DATE FROM events").fetchone()
+    """A ``workdays(day)`` table over the log's span, from the working calendar, and
+    ``workday_ranks(day, n)``: each calendar day and how many working days the span has up to
+    and including it."""
+    row = log.con.execute(
+        "SELECT CAST(min(ts) AS DATE), CAST(max(ts) AS DATE) FROM events"
+    ).fetchone()
+    log.con.execute("CREATE OR REPLACE TEMP TABLE workdays (day DATE)")
+    log.con.execute("CREATE OR REPLACE TEMP TABLE workday_ranks (day DATE, n BIGINT)")
     if not row or row[0] is None:
-        log.con.execute("CREATE OR REPLACE TEMP TABLE workdays (day DATE)")
         return
     first, last = row[0], max(row[1], log.as_of.date() if log.as_of else row[1])
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    log.con.execute("CREATE OR REPLACE TEMP TABLE workdays (day DATE)")
     log.con.executemany("INSERT INTO workdays VALUES (?)", [[day] for day in days if working(day)])
+    # Every calendar day with the count of working days up to it: "the latest working day on or
+    # before" becomes an equality join, which both engines run (Spark has no ASOF join).
+    ranks, seen = [], 0
+    for day in days:
+        seen += working(day)
+        ranks.append([day, seen])
+    log.con.executemany("INSERT INTO workday_ranks VALUES (?, ?)", ranks)
 
 
 def restrict_since(log: EventLog, since: date) -> None:

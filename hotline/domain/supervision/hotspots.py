@@ -40,7 +40,7 @@ WITH created AS (
 )
 SELECT *, {block_sql("place")} AS block, {building_sql("place")} AS building FROM placed
 """
-# $1 window (hours), $2 min_orders.
+# $1 window (microseconds), $2 min_orders.
 _CROWDED = f"""
 WITH blocked AS (
   SELECT *, CASE WHEN {named_sql("place", "building")} THEN block
@@ -50,8 +50,8 @@ WITH blocked AS (
   FROM hotspot_orders
 ), counted AS (
   SELECT *, count(*) OVER (PARTITION BY key ORDER BY ts RANGE BETWEEN
-    to_microseconds(CAST($1 * 3600e6 AS BIGINT)) PRECEDING AND
-    to_microseconds(CAST($1 * 3600e6 AS BIGINT)) FOLLOWING) AS near
+    to_microseconds($1) PRECEDING AND
+    to_microseconds($1) FOLLOWING) AS near
   FROM blocked WHERE key IS NOT NULL
 )
 SELECT order_id, ts, text, location, caller, category, area, lat, long, likes
@@ -62,12 +62,18 @@ _LOOSE = f"""
 SELECT o.order_id, o.ts, o.text, o.location, o.caller, o.category, o.area, o.lat, o.long,
        o.likes
 FROM hotspot_orders o JOIN hotspot_spans s
-  ON o.ts BETWEEN s.start - to_microseconds(CAST($1 * 3600e6 AS BIGINT))
-              AND s.stop + to_microseconds(CAST($1 * 3600e6 AS BIGINT))
+  ON o.ts BETWEEN s.start - to_microseconds($1)
+              AND s.stop + to_microseconds($1)
 WHERE NOT {named_sql("o.place", "o.building")}
   AND (o.building = '' OR o.building = s.building)
 GROUP BY ALL
 """
+
+
+def _micros(hours: float) -> int:
+    """The window as a whole number of microseconds: a constant both engines read as an
+    interval (Spark's window frames take only a literal one)."""
+    return round(hours * 3600e6)
 
 
 def detect_hotspots(log: EventLog, limits: HotspotLimits | None = None) -> list[Hotspot]:
@@ -76,7 +82,9 @@ def detect_hotspots(log: EventLog, limits: HotspotLimits | None = None) -> list[
     limits = limits or HotspotLimits()
     con = log.con
     con.execute(_CREATED)
-    crowded = _entries(query_dicts(con, _CROWDED, [limits.window_hours, limits.min_orders]))
+    crowded = _entries(
+        query_dicts(con, _CROWDED, [_micros(limits.window_hours), limits.min_orders])
+    )
 
     def loose(spans: list[Span]) -> list[Entry]:
         rows = [(s.start, s.end, b) for s in spans for b in (s.buildings or {""})]
@@ -90,7 +98,7 @@ def detect_hotspots(log: EventLog, limits: HotspotLimits | None = None) -> list[
             "building": [row[2] for row in rows],
         }
         insert_columns(con, "hotspot_spans", columns)
-        found = _entries(query_dicts(con, _LOOSE, [limits.window_hours]))
+        found = _entries(query_dicts(con, _LOOSE, [_micros(limits.window_hours)]))
         con.execute("DROP TABLE hotspot_spans")
         return found
 

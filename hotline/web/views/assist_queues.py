@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from hotline import clock
 from hotline.accounts.models import User
 from hotline.web.views.orders import order_rows, working_hours_left
 from hotline.workorders import selectors
-from hotline.workorders.assisting import assisting_open, awaiting_accept, opinions_unread
+from hotline.workorders.assisting import (
+    assisted_by,
+    assisting_open,
+    awaiting_accept,
+    opinions_unread,
+)
 
 SECTION_SIZE = 50
 
@@ -19,8 +26,7 @@ def assist_inbox(*, user: User) -> dict[str, Any]:
     unit = user.unit_code or ""
     if not unit:
         return {"assisting": [], "assisting_total": 0, "opinions_unread": []}
-    visible = selectors.restrict_orders(user)
-    helping = assisting_open(visible, unit=unit)
+    helping = assisting_open(selectors.restrict_unit_part(user, unit, assisted_by(unit)), unit=unit)
     rows = order_rows(user, helping[:SECTION_SIZE])
     for row in rows:
         deadline = row["order"].handle_deadline
@@ -28,7 +34,12 @@ def assist_inbox(*, user: User) -> dict[str, Any]:
     return {
         "assisting": rows,
         "assisting_total": helping.count(),
-        "opinions_unread": order_rows(user, opinions_unread(visible, unit=unit)[:SECTION_SIZE]),
+        "opinions_unread": order_rows(
+            user,
+            opinions_unread(
+                selectors.restrict_unit_part(user, unit, Q(current_unit=unit)), unit=unit
+            )[:SECTION_SIZE],
+        ),
     }
 
 

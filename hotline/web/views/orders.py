@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,6 +36,7 @@ from hotline.workorders.api import ACTIONS
 from hotline.workorders.attachments import CheckedFile, attachments_check
 from hotline.workorders.follow_ups import follow_ups_due
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.totals import TotalPaginator
 from hotline.workorders.unit_review_selectors import review_submission
 
 PAGE_SIZE = 50
@@ -139,7 +139,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         orders = orders.filter(pk__in=follow_ups_due(user).values("pk"))
     if request.GET.get("export") == "xlsx":
         return _export(user, orders)
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = TotalPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

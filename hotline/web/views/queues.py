@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from hotline.web.views.assist_queues import assist_inbox, reassign_queue
 from hotline.web.views.orders import order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
 from hotline.workorders.follow_ups import follow_ups_due
+from hotline.workorders.totals import list_total
 from hotline.workorders.unit_review_selectors import my_submissions, review_waiting
 
 QUEUE_SIZE = 50
@@ -44,7 +46,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
         "web/dispatch.html",
         {
             "queues": [
-                (title, query, qs.count(), order_rows(user, qs[:QUEUE_SIZE]))
+                (title, query, list_total(qs), order_rows(user, qs[:QUEUE_SIZE]))
                 for title, query, qs in queues
             ],
             **reassign_queue(user=user),
@@ -55,10 +57,9 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
 @for_area(Area.INBOX)
 def inbox(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    orders = (
-        selectors.restrict_orders(user)
-        .filter(state__in=[str(s) for s in OPEN_STATES], current_unit=user.unit_code)
-        .order_by("handle_deadline", "created_at")
+    led = Q(current_unit=user.unit_code, state__in=[str(s) for s in OPEN_STATES])
+    orders = selectors.restrict_unit_part(user, user.unit_code, led).order_by(
+        "handle_deadline", "created_at"
     )
     rows = order_rows(user, orders[:200])
     for row in rows:
@@ -70,7 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/inbox.html",
         {
             "rows": rows,
-            "total": orders.count(),
+            "total": list_total(orders),
             "circulars": named,
             "rectifications": rectifications_for(user=user),
             **assist_inbox(user=user),

@@ -1,0 +1,80 @@
+"""Order list totals: exact for ordinary lists; above HOTLINE_ESTIMATED_TOTAL_ABOVE on
+PostgreSQL the planner's estimate, shown as "约 N 条（估计）" on the page and as
+``count_estimated`` in the API, with every row still reachable page by page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from hotline.web.views import orders as order_views
+from hotline.workorders import totals
+from hotline.workorders.models import WorkOrder
+from tests.common.second_factor import force_login_verified
+from tests.common.world import World
+from tests.test_api import Api
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planner_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planner that expects 120 rows of any list, as PostgreSQL's EXPLAIN would answer."""
+    monkeypatch.setattr(totals, "planner_rows", lambda queryset: 120)
+
+
+def _orders(world: World, count: int) -> list[str]:
+    return [world.create(text=f"第{i}件噪音").number for i in range(count)]
+
+
+def test_a_small_list_is_counted_exactly(world: World, settings: Any) -> None:
+    _orders(world, 3)
+    page = force_login_verified(Client(), world.admin).get("/orders/").content.decode()
+    assert "第 1 / 1 页 · 共 3 条" in page and "估计" not in page
+    listed = Api(world.admin).get("/orders").json()
+    assert (listed["count"], listed["count_estimated"]) == (3, False)
+
+
+@pytest.mark.usefixtures("planner_says")
+def test_a_large_list_shows_the_estimate_and_still_pages_to_its_end(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.HOTLINE_ESTIMATED_TOTAL_ABOVE = 3
+    monkeypatch.setattr(order_views, "PAGE_SIZE", 2)
+    numbers = _orders(world, 5)
+    admin = force_login_verified(Client(), world.admin)
+    first = admin.get("/orders/").content.decode()
+    assert "第 1 / 约 60 页 · 约 120 条（估计）" in first
+    seen = []
+    for number in range(1, 5):
+        page = admin.get(f"/orders/?page={number}").content.decode()
+        seen += [n for n in numbers if f"/orders/{n}/" in page]
+        if number == 3:  # the last real page: one order, no link further
+            assert "下一页" not in page
+    assert sorted(seen) == sorted(numbers)  # none out of reach, none twice
+    beyond = admin.get("/orders/?page=4").content.decode()
+    assert "这一页已超出列表的末尾" in beyond and "没有工单" in beyond
+    listed = Api(world.admin).get("/orders").json()
+    assert (listed["count"], listed["count_estimated"]) == (120, True)
+    queues = force_login_verified(Client(), world.dispatcher).get("/dispatch/").content.decode()
+    assert "约 120" in queues  # 待派单: five orders, the planner expects 120
+
+
+@pytest.mark.usefixtures("planner_says")
+def test_an_overestimated_small_list_is_still_exact(world: World, settings: Any) -> None:
+    settings.HOTLINE_ESTIMATED_TOTAL_ABOVE = 10
+    _orders(world, 4)  # the planner expects 120, the bounded count finds 4
+    listed = Api(world.admin).get("/orders").json()
+    assert (listed["count"], listed["count_estimated"]) == (4, False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate is PostgreSQL's")
+def test_postgresql_estimates_from_its_planner(world: World, settings: Any) -> None:
+    settings.HOTLINE_ESTIMATED_TOTAL_ABOVE = 0
+    assert totals.list_total(WorkOrder.objects.all()) == totals.Total(0)
+    _orders(world, 2)
+    total = totals.list_total(WorkOrder.objects.all())
+    assert total.estimated and total.count >= 2
