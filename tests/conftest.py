@@ -53,6 +53,19 @@ def live_world(live_db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _shared_cache_cleared(
+    request: pytest.FixtureRequest, django_db_blocker: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Django's cache is a database table (settings.CACHES) that a committed test's flush does
+    not empty: clear it after every such test, or the next live server would serve this test's
+    天眼 report, token stamps and throttle counters. (A rolled-back test leaves nothing.)"""
+    yield
+    if {"transactional_db", "live_server", "live_db"} & set(request.fixturenames):
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     """Each test starts with empty in-memory caches (its database is new too)."""
     from hotline.caching import caches_reset

@@ -195,9 +195,12 @@ def list_orders(request: HttpRequest, query: Query[ListQuery]) -> dict:
     params = query.dict()
     page, size = params.pop("page"), params.pop("page_size")
     params["overdue_at"] = clock.now() if params.pop("overdue") else None
-    qs = selectors.workorder_list(user=user, filters=selectors.OrderFilters(**params))
+    filters = selectors.OrderFilters(**params)
+    qs = selectors.workorder_list(user=user, filters=filters)
     rows = list(qs[(page - 1) * size : page * size])
-    total = list_total(qs)
+    led = selectors.led_part(user)
+    part = None if led is None else selectors.workorder_list(user=user, filters=filters, part=led)
+    total = list_total(qs, part=part)
     return {
         "count": total.count,
         "count_estimated": total.estimated,

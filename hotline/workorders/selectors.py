@@ -84,8 +84,20 @@ class OrderFilters:
     overdue_at: datetime | None = None
 
 
-def workorder_list(*, user: User, filters: OrderFilters | None = None) -> QuerySet[WorkOrder]:
-    qs = restrict_orders(user)
+def led_part(user: User) -> Q | None:
+    """For a unit's staff, the part of their lists that the unit leads (主办); None for others."""
+    unit = user.unit_code
+    if unit and policy.scope_of(role=user.hotline_role) is Scope.UNIT:
+        return Q(current_unit=unit)
+    return None
+
+
+def workorder_list(
+    *, user: User, filters: OrderFilters | None = None, part: Q | None = None
+) -> QuerySet[WorkOrder]:
+    """The orders ``user`` may see that pass ``filters``, newest first; ``part`` (of the user's
+    unit's orders, e.g. :func:`led_part`) narrows them to that part."""
+    qs = restrict_orders(user) if part is None else restrict_unit_part(user, user.unit_code, part)
     f = filters or OrderFilters()
     exact = {
         "state": f.state,

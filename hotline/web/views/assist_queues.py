@@ -10,10 +10,11 @@ from django.db.models import Q
 
 from hotline import clock
 from hotline.accounts.models import User
+from hotline.reference.selectors import working_calendar
 from hotline.web.views.orders import order_rows, working_hours_left
 from hotline.workorders import selectors
 from hotline.workorders.assisting import (
-    assisted_by,
+    DUE_FIRST,
     assisting_open,
     awaiting_accept,
     opinions_unread,
@@ -26,11 +27,12 @@ def assist_inbox(*, user: User) -> dict[str, Any]:
     unit = user.unit_code or ""
     if not unit:
         return {"assisting": [], "assisting_total": 0, "opinions_unread": []}
-    helping = assisting_open(selectors.restrict_unit_part(user, unit, assisted_by(unit)), unit=unit)
+    helping = selectors.restrict_unit_part(user, unit, assisting_open(unit)).order_by(*DUE_FIRST)
     rows = order_rows(user, helping[:SECTION_SIZE])
+    calendar = working_calendar()
     for row in rows:
         deadline = row["order"].handle_deadline
-        row["hours_left"] = working_hours_left(deadline) if deadline else None
+        row["hours_left"] = working_hours_left(deadline, calendar) if deadline else None
     return {
         "assisting": rows,
         "assisting_total": helping.count(),
@@ -47,6 +49,7 @@ def reassign_queue(*, user: User) -> dict[str, Any]:
     """超时未签收 on the dispatcher's queue: each with how long it is overdue and a 改派 link."""
     overdue = awaiting_accept(selectors.restrict_orders(user), now=clock.now())
     rows = order_rows(user, overdue[:SECTION_SIZE])
+    calendar = working_calendar()
     for row in rows:
-        row["overdue_hours"] = max(0.0, -working_hours_left(row["order"].accept_deadline))
+        row["overdue_hours"] = max(0.0, -working_hours_left(row["order"].accept_deadline, calendar))
     return {"reassign_due": rows, "reassign_total": overdue.count()}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +23,7 @@ from hotline.dispatch import selectors as dispatch_selectors
 from hotline.domain import lifecycle, policy
 from hotline.domain.lifecycle import Action, LifecycleError
 from hotline.domain.policy import Area, Audience, OrderField, StepPart
+from hotline.domain.sla import WorkingCalendar
 from hotline.reference.models import Category
 from hotline.reference.selectors import working_calendar
 from hotline.web import labels
@@ -129,17 +131,24 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-@for_roles(EVERYONE)
-def order_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    orders = selectors.workorder_list(user=user, filters=filters_from(request))
+def _listed(request: HttpRequest, user: User, part: Q | None = None) -> QuerySet[WorkOrder]:
+    orders = selectors.workorder_list(user=user, filters=filters_from(request), part=part)
     if request.GET.get("extension"):
         orders = orders.filter(extension_pending=True)
     if request.GET.get("followup"):  # 待回访: the worklist's own rule (time limit, tries)
         orders = orders.filter(pk__in=follow_ups_due(user).values("pk"))
+    return orders
+
+
+@for_roles(EVERYONE)
+def order_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    orders = _listed(request, user)
     if request.GET.get("export") == "xlsx":
         return _export(user, orders)
-    page = TotalPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    led = selectors.led_part(user)
+    part = None if led is None else _listed(request, user, part=led)
+    page = TotalPaginator(orders, PAGE_SIZE, part=part).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -345,10 +354,11 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     )
 
 
-def working_hours_left(deadline: Any) -> float:
-    """Working hours until ``deadline`` on the working calendar; negative once overdue."""
+def working_hours_left(deadline: Any, calendar: WorkingCalendar | None = None) -> float:
+    """Working hours until ``deadline`` on the working calendar (read once per list by the
+    caller, or here); negative once overdue."""
     now = clock.now()
-    calendar = working_calendar()
+    calendar = calendar or working_calendar()
     if deadline >= now:
         return calendar.working_time_between(now, deadline).total_seconds() / 3600
     return -calendar.working_time_between(deadline, now).total_seconds() / 3600

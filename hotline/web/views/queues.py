@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.domain.lifecycle import OPEN_STATES, State
 from hotline.domain.policy import Area
+from hotline.reference.selectors import working_calendar
 from hotline.supervision.circulars import circulars_naming
 from hotline.supervision.selectors import rectifications_for
 from hotline.web.access import for_area
@@ -62,9 +63,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "handle_deadline", "created_at"
     )
     rows = order_rows(user, orders[:200])
+    calendar = working_calendar()
     for row in rows:
         deadline = row["order"].handle_deadline
-        row["hours_left"] = working_hours_left(deadline) if deadline else None
+        row["hours_left"] = working_hours_left(deadline, calendar) if deadline else None
     named = circulars_naming(unit=user.unit_code)[:5] if user.unit_code else []
     return render(
         request,
