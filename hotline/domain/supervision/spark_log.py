@@ -111,7 +111,8 @@ def _read(session: SparkSession, path: Path | str, schema: str | None) -> DataFr
     try:
         if kind == "parquet":
             frame = reader.parquet(text)
-            frame = frame.drop(*[c for c in ("month",) if c in frame.columns and schema])
+            if schema and "month" in frame.columns:  # the partition, not an event column
+                frame = frame.drop("month")
         elif kind == "csv":
             frame = reader.option("header", True).csv(text, schema=schema)
         else:
