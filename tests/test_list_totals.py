@@ -10,7 +10,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from hotline.domain.lifecycle import State
 from hotline.web.views import orders as order_views
+from hotline.web.views import queues as queue_views
 from hotline.workorders import totals
 from hotline.workorders.models import WorkOrder
 from tests.common.second_factor import force_login_verified
@@ -81,3 +83,31 @@ def test_postgresql_estimates_from_its_planner(world: World, settings: Any) -> N
         cursor.execute(f"ANALYZE {WorkOrder._meta.db_table}")
     total = totals.list_total(WorkOrder.objects.all())
     assert total.estimated and total.count >= 2
+
+
+def test_the_inbox_pages_the_units_open_orders_most_urgent_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 2)
+    numbers = [
+        world.walk(world.create(text=f"第{i}件噪音"), State.HANDLING).number for i in range(3)
+    ]
+    handler = force_login_verified(Client(), world.handler_a)
+    first = handler.get("/inbox/").content.decode()
+    second = handler.get("/inbox/?page=2").content.decode()
+    assert "第 1 / 2 页 · 共 3 条" in first and "下一页" in first
+    assert "第 2 / 2 页 · 共 3 条" in second and "上一页" in second
+    shown = [[n for n in numbers if f"/orders/{n}/" in page] for page in (first, second)]
+    assert shown == [numbers[:2], numbers[2:]]  # same deadline rule: the oldest first
+    last = handler.get("/inbox/?page=9").content.decode()  # past the end: the last page
+    assert "第 2 / 2 页" in last
+
+
+def test_the_dispatch_queues_show_the_oldest_and_lead_to_the_whole_list(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_views, "QUEUE_SIZE", 2)
+    numbers = _orders(world, 3)
+    page = force_login_verified(Client(), world.dispatcher).get("/dispatch/").content.decode()
+    assert [n for n in numbers if f"/orders/{n}/" in page] == numbers[:2]
+    assert 'href="/orders/?state=received"' in page

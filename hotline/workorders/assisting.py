@@ -14,12 +14,16 @@ from hotline.domain.lifecycle import OPEN_STATES, Action, State
 from hotline.workorders.models import WorkOrder
 
 _OPEN = [str(s) for s in OPEN_STATES]
+HAS_ASSISTS = ~Q(assist_units=[])
 
 
 def assisted_by(unit: str) -> Q:
     """Orders ``unit`` assists (协办) and does not lead: ``assist_units`` is a JSON list of codes,
-    and a code in quotes matches one whole element (never a code it is a substring of)."""
-    return Q(assist_units__icontains=f'"{unit}"') & ~Q(current_unit=unit)
+    and a code in quotes matches one whole element (never a code it is a substring of). The
+    condition on a non-empty list adds nothing to the meaning; it lets PostgreSQL read the small
+    partial index ``order_assisted_state`` (orders with assisting units) instead of testing every
+    open order's JSON text (27 ms at 10 M events, bench/README)."""
+    return Q(assist_units__icontains=f'"{unit}"') & ~Q(current_unit=unit) & HAS_ASSISTS
 
 
 def assisting_open(unit: str) -> Q:

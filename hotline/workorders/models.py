@@ -65,6 +65,14 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["current_unit", "state"], name="order_unit_state"),
             models.Index(fields=["category", "state"], name="order_category_state"),
+            # The dispatcher's queues: one state, oldest first (migration 0013).
+            models.Index(fields=["state", "created_at"], name="order_state_created"),
+            # 协办工单: the open orders a unit assists (hotline.workorders.assisting.assisted_by).
+            models.Index(
+                fields=["state", "handle_deadline"],
+                condition=~models.Q(assist_units=[]),
+                name="order_assisted_state",
+            ),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(extension_pending=True),

@@ -177,3 +177,49 @@ def test_limits_are_read_from_settings_names() -> None:
     orders = surge(SAME_BUILDING[:3], WATER[:3])
     assert len(find_hotspots(orders, limits=limits)) == 1
     assert find_hotspots(orders) == []
+
+
+def test_a_busy_block_is_compared_in_slices_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block with more members than one slice (a big estate over months): comparing a slice
+    at a time against the window after it finds the groups that the whole block at once finds,
+    surges across slice edges included; the bare buildings attach to the same groups."""
+    from hotline.domain.hotspots import cluster
+
+    orders = []
+    for week in range(12):  # a surge a week at the same building, other matters in between
+        start = START + week * 7 * 24 * H
+        orders += surge(SAME_BUILDING, WATER, start=start, prefix=f"W{week}-")
+        lift = ["电梯坏了", "电梯停运"]
+        orders += surge(SAME_BUILDING, lift, start=start + 60 * H, every=3 * H, category="lift",
+                        prefix=f"L{week}-")  # fmt: skip
+        bare = Entry(key=f"BARE{week}", at=start + 4 * H, text="五号楼停水一天了",
+                     location="五号楼", caller=f"1391111{week:04d}", category="water")  # fmt: skip
+        orders.append(bare)
+    whole = find_hotspots(orders, as_of=START + 84 * 24 * H)
+    monkeypatch.setattr(cluster, "LINK_SLICE", 5)
+    sliced = find_hotspots(orders, as_of=START + 84 * 24 * H)
+    assert sliced == whole
+    assert len(whole) == 24  # each week's water and lift surges
+    attached = {key for hotspot in whole for key in hotspot.orders if key.startswith("BARE")}
+    assert attached == {f"BARE{week}" for week in range(12)}
+
+
+def test_two_cities_same_named_building_are_two_hotspots() -> None:
+    """A province's log: "幸福家园5号楼" in two cities, both without water the same morning. The
+    names agree once the city and district are set aside; the areas keep them apart."""
+    beijing = [
+        Entry(**{**e.__dict__, "area": "110101", "location": "北京市东城区" + e.location})
+        for e in surge(SAME_BUILDING, WATER, prefix="BJ")
+    ]
+    tianjin = [
+        Entry(**{**e.__dict__, "area": "120101", "location": "天津市和平区" + e.location})
+        for e in surge(SAME_BUILDING, WATER, prefix="TJ")
+    ]
+    found = find_hotspots(beijing + tianjin)
+    assert sorted(sorted(h.orders) for h in found) == [
+        sorted(e.key for e in beijing),
+        sorted(e.key for e in tianjin),
+    ]
+    assert {h.area for h in found} == {"110101", "120101"}

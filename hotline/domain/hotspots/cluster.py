@@ -1,13 +1,14 @@
 """热点问题: many people, one matter, one place, a short time.
 
-Orders are grouped when they are at places that agree (:mod:`hotline.domain.hotspots.places`),
-close in time (``window_hours`` between neighbours) and about the same matter: their texts,
-with the place taken out, are alike (character 1–2-gram TF-IDF cosine ≥ ``text_similarity``),
-or they share a category and are somewhat alike (≥ ``category_similarity``), because citizens
-paraphrase one burst pipe as "停水", "没水" and "水龙头不出水", and the agent's category holds
-them together where the words do not. An order whose place names only a building ("五号楼") or
-nothing joins a group already formed when its text is close to the group's (``attach_similarity``)
-and its building, area or coordinates fit.
+Orders are grouped when they are at places that agree (:mod:`hotline.domain.hotspots.places`)
+and in the same area where both have one (a province's cities share estate names), close in time
+(``window_hours`` between neighbours) and about the same matter: their texts, with the place
+taken out, are alike (character 1–2-gram TF-IDF cosine ≥ ``text_similarity``), or they share a
+category and are somewhat alike (≥ ``category_similarity``), because citizens paraphrase one
+burst pipe as "停水", "没水" and "水龙头不出水", and the agent's category holds them together where
+the words do not. An order whose place names only a building ("五号楼") or nothing joins a group
+already formed when its text is close to the group's (``attach_similarity``) and its building,
+area or coordinates fit.
 
 A group is a hotspot when some ``window_hours`` of it hold ``min_orders`` orders from
 ``min_callers`` different callers: a matter spread thin over weeks is not one.
@@ -26,6 +27,7 @@ a finished one of the same size. ``growing``: the hotspot had at least as many o
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.domain.hotspots.places import Place, place_of
+
+# Members of a block compared at a time (see _link).
+LINK_SLICE = 512
 
 EARTH_METRES_PER_DEGREE = 111_320.0
 
@@ -252,20 +257,32 @@ def _link(
     if len(members) < 2:
         return
     rows = vectors[members]
-    similarity = (rows @ rows.T).toarray()
-    for a in range(len(members)):
-        first = entries[members[a]]
-        for b in range(a + 1, len(members)):
-            second = entries[members[b]]
-            if second.at - first.at > window:
-                break  # members are in time order
-            if not _same_place(places[members[a]], places[members[b]], first, second, limits):
-                continue
-            if _same_matter(float(similarity[a, b]), first, second, limits):
-                groups.join(members[a], members[b])
+    times = [entries[m].at for m in members]
+    # Only pairs within the window are compared, so the similarities are computed a slice of
+    # members at a time against those up to a window later: a busy block (a big estate over
+    # years, or a province's same-named buildings) has tens of thousands of members, and its
+    # whole members × members matrix ran a 100 M-event log out of memory.
+    for start in range(0, len(members), LINK_SLICE):
+        stop = min(start + LINK_SLICE, len(members))
+        end = bisect_right(times, times[stop - 1] + window, lo=stop)
+        similarity = (rows[start:stop] @ rows[start:end].T).toarray()
+        for a in range(start, stop):
+            first = entries[members[a]]
+            for b in range(a + 1, end):
+                second = entries[members[b]]
+                if second.at - first.at > window:
+                    break  # members are in time order
+                if not _same_place(places[members[a]], places[members[b]], first, second, limits):
+                    continue
+                if _same_matter(float(similarity[a - start, b - start]), first, second, limits):
+                    groups.join(members[a], members[b])
 
 
 def _same_place(one: Place, two: Place, first: Entry, second: Entry, limits: HotspotLimits) -> bool:
+    if first.area and second.area and first.area != second.area:
+        # Places are compared after their city and district ("北京市东城区幸福家园5号楼" and
+        # "天津市和平区幸福家园5号楼" agree): in a province's log only the area tells them apart.
+        return False
     if one.named and two.named:
         return one.agrees(two)
     return _near(first, second, limits.near_metres)
@@ -317,18 +334,13 @@ def _attach(
     loose = [i for i, place in enumerate(places) if not place.named and i not in taken]
     if not loose:
         return
-    centroids = []
-    for members in formed:
-        centre = np.asarray(vectors[members].mean(axis=0)).ravel()
-        norm = float(np.linalg.norm(centre)) or 1.0
-        centroids.append(centre / norm)
-    matrix = np.vstack(centroids)
-    scores = np.asarray(vectors[loose] @ matrix.T)
+    scores = (vectors[loose] @ _centroids(formed, vectors).T).tocsr()
     for row, index in enumerate(loose):
         entry, place = entries[index], places[index]
         best, best_score = -1, limits.attach_similarity
+        fit = scores[row].toarray().ravel()
         for g, members in enumerate(formed):
-            score = float(scores[row, g])
+            score = float(fit[g])
             if score < best_score or not _fits(
                 entry, place, members, entries, places, window, limits
             ):
@@ -338,6 +350,20 @@ def _attach(
             formed[best].append(index)
     for members in formed:
         members.sort(key=lambda m: (entries[m].at, entries[m].key))
+
+
+def _centroids(formed: list[list[int]], vectors: Any) -> Any:
+    """Each group's mean text vector, normalised, as a sparse matrix: held dense it was groups ×
+    the whole vocabulary (thousands of groups × hundreds of thousands of character pairs in a
+    province's log), most of it zeros."""
+    rows = [g for g, members in enumerate(formed) for _ in members]
+    columns = [m for members in formed for m in members]
+    weights = [1.0 / len(members) for members in formed for _ in members]
+    pick = sp.csr_matrix((weights, (rows, columns)), shape=(len(formed), vectors.shape[0]))
+    means = (pick @ vectors).tocsr()
+    norms = np.sqrt(np.asarray(means.multiply(means).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.diags(1.0 / norms) @ means
 
 
 def _fits(

@@ -14,13 +14,15 @@ from hotline.supervision.circulars import circulars_naming
 from hotline.supervision.selectors import rectifications_for
 from hotline.web.access import for_area
 from hotline.web.views.assist_queues import assist_inbox, reassign_queue
-from hotline.web.views.orders import order_rows, signed_in_user, working_hours_left
+from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user, working_hours_left
 from hotline.workorders import selectors
 from hotline.workorders.follow_ups import follow_ups_due
-from hotline.workorders.totals import list_total
+from hotline.workorders.totals import TotalPaginator, list_total
 from hotline.workorders.unit_review_selectors import my_submissions, review_waiting
 
-QUEUE_SIZE = 50
+# The oldest of each queue; its count and 全部 lead to the whole list. Five queues of 50 rows
+# made the page's rendering most of its time at a province's size (bench/pg_scale.py).
+QUEUE_SIZE = 20
 
 
 @for_area(Area.DISPATCH)
@@ -62,7 +64,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     orders = selectors.restrict_unit_part(user, user.unit_code, led).order_by(
         "handle_deadline", "created_at"
     )
-    rows = order_rows(user, orders[:200])
+    # 50 a page, most urgent first: a unit's open orders can run to hundreds, and the page is
+    # read many times a day (each row costs its rendering, bench/README "PostgreSQL at 10 M").
+    paginator = TotalPaginator(orders, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = order_rows(user, page.object_list)
     calendar = working_calendar()
     for row in rows:
         deadline = row["order"].handle_deadline
@@ -73,7 +79,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/inbox.html",
         {
             "rows": rows,
-            "total": list_total(orders),
+            "page": page,
+            "total": paginator.total,
+            "query": "",
             "circulars": named,
             "rectifications": rectifications_for(user=user),
             **assist_inbox(user=user),
