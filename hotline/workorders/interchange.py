@@ -102,7 +102,7 @@ def events_export(path: Path, *, partition: str | None = None) -> int:
     with path.open("w", encoding="utf-8", newline="") as out:
         if kind == "jsonl":
             for row in _export_rows():
-                out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+                out.write(_json_text(row) + "\n")
                 count += 1
         else:
             writer = csv.DictWriter(out, fieldnames=FIELDS)

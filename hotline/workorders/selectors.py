@@ -48,7 +48,7 @@ def restrict_unit_part(user: User, unit: str, part: Q) -> QuerySet[WorkOrder]:
     """The orders of ``part`` (a part of ``unit``'s orders: those it leads, or those it assists)
     that ``user`` may see. For the unit's own staff the scope ("leads or assists") adds nothing
     to such a part and is left out: that OR kept PostgreSQL from answering from one index."""
-    if unit and unit == user.unit_code and policy.scope_of(role=user.hotline_role) is Scope.UNIT:
+    if unit == user.unit_code and _unit_staff(user):
         return WorkOrder.objects.filter(part)
     return restrict_orders(user, WorkOrder.objects.filter(part))
 
@@ -86,10 +86,12 @@ class OrderFilters:
 
 def led_part(user: User) -> Q | None:
     """For a unit's staff, the part of their lists that the unit leads (主办); None for others."""
-    unit = user.unit_code
-    if unit and policy.scope_of(role=user.hotline_role) is Scope.UNIT:
-        return Q(current_unit=unit)
-    return None
+    return Q(current_unit=user.unit_code) if _unit_staff(user) else None
+
+
+def _unit_staff(user: User) -> bool:
+    """The user belongs to a unit and sees its orders (leads or assists), no more."""
+    return bool(user.unit_code) and policy.scope_of(role=user.hotline_role) is Scope.UNIT
 
 
 def workorder_list(

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.domain.spark import SparkConnection, spark_session
-from hotline.domain.supervision.eventlog import EventLog, EventLogError, _finish, check_columns
+from hotline.domain.supervision.eventlog import (
+    EventLog,
+    EventLogError,
+    _finish,
+    _reader,
+    check_columns,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -18,7 +24,6 @@ _SCHEMA = (
     "`order` STRING, seq BIGINT, `at` STRING, action STRING, actor STRING, unit STRING, "
     "to_unit STRING, data STRING"
 )
-_REMOTE = ("hdfs://", "s3://", "s3a://", "s3n://", "gs://", "abfs://", "abfss://", "file://")
 
 
 def load_interchange_spark(
@@ -100,38 +105,20 @@ def _name(column: str) -> str:
 
 
 def _read(session: SparkSession, path: Path | str, schema: str | None) -> DataFrame:
-    """A file or a directory of Parquet files (Hive-partitioned by month or not)."""
+    """A file or a directory of Parquet files (Hive-partitioned by month or not), told apart and
+    refused exactly as the DuckDB loaders do (``eventlog._reader``)."""
+    kind = _reader(path)
     text = str(path)
-    remote = text.startswith(_REMOTE)
-    local = Path(text)
-    if not remote and not local.exists():
-        raise EventLogError(f"{text}: no such file or directory")
-    kind = _kind(local) if not remote or local.suffix else "parquet"
     reader: Any = session.read
     try:
-        if kind == "parquet":
+        if kind == "read_parquet":
             frame = reader.parquet(text)
             if schema and "month" in frame.columns:  # the partition, not an event column
                 frame = frame.drop("month")
-        elif kind == "csv":
+        elif kind == "read_csv":
             frame = reader.option("header", True).csv(text, schema=schema)
         else:
             frame = reader.json(text, schema=schema)
     except Exception as exc:  # Spark's AnalysisException and friends: name the file
         raise EventLogError(f"{text}: {str(exc).splitlines()[0]}") from None
     return frame
-
-
-def _kind(path: Path) -> str:
-    if path.is_dir():
-        if not any(path.rglob("*.parquet")):
-            raise EventLogError(f"{path}: no .parquet files in this directory")
-        return "parquet"
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return "parquet"
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        return "json"
-    raise EventLogError(f"{path}: expected .jsonl, .csv or .parquet, or a Parquet directory")

@@ -11,7 +11,7 @@ from django.db.models import Q
 from hotline import clock
 from hotline.accounts.models import User
 from hotline.reference.selectors import working_calendar
-from hotline.web.views.orders import order_rows, working_hours_left
+from hotline.web.views.orders import order_rows, with_hours_left, working_hours_left
 from hotline.workorders import selectors
 from hotline.workorders.assisting import (
     DUE_FIRST,
@@ -28,13 +28,8 @@ def assist_inbox(*, user: User) -> dict[str, Any]:
     if not unit:
         return {"assisting": [], "assisting_total": 0, "opinions_unread": []}
     helping = selectors.restrict_unit_part(user, unit, assisting_open(unit)).order_by(*DUE_FIRST)
-    rows = order_rows(user, helping[:SECTION_SIZE])
-    calendar = working_calendar()
-    for row in rows:
-        deadline = row["order"].handle_deadline
-        row["hours_left"] = working_hours_left(deadline, calendar) if deadline else None
     return {
-        "assisting": rows,
+        "assisting": with_hours_left(order_rows(user, helping[:SECTION_SIZE])),
         "assisting_total": helping.count(),
         "opinions_unread": order_rows(
             user,

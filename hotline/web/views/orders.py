@@ -354,6 +354,16 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     )
 
 
+def with_hours_left(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's ``hours_left`` to its order's handling deadline (None without one), the
+    working calendar read once for the list."""
+    calendar = working_calendar()
+    for row in rows:
+        deadline = row["order"].handle_deadline
+        row["hours_left"] = working_hours_left(deadline, calendar) if deadline else None
+    return rows
+
+
 def working_hours_left(deadline: Any, calendar: WorkingCalendar | None = None) -> float:
     """Working hours until ``deadline`` on the working calendar (read once per list by the
     caller, or here); negative once overdue."""

@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.domain.lifecycle import OPEN_STATES, State
 from hotline.domain.policy import Area
-from hotline.reference.selectors import working_calendar
 from hotline.supervision.circulars import circulars_naming
 from hotline.supervision.selectors import rectifications_for
 from hotline.web.access import for_area
 from hotline.web.views.assist_queues import assist_inbox, reassign_queue
-from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user, working_hours_left
+from hotline.web.views.orders import PAGE_SIZE, order_rows, signed_in_user, with_hours_left
 from hotline.workorders import selectors
 from hotline.workorders.follow_ups import follow_ups_due
 from hotline.workorders.totals import TotalPaginator, list_total
@@ -68,11 +67,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # read many times a day (each row costs its rendering, bench/README "PostgreSQL at 10 M").
     paginator = TotalPaginator(orders, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = order_rows(user, page.object_list)
-    calendar = working_calendar()
-    for row in rows:
-        deadline = row["order"].handle_deadline
-        row["hours_left"] = working_hours_left(deadline, calendar) if deadline else None
+    rows = with_hours_left(order_rows(user, page.object_list))
     named = circulars_naming(unit=user.unit_code)[:5] if user.unit_code else []
     return render(
         request,
